@@ -1,0 +1,36 @@
+/* seccomp filters from the config. The filter is compiled in the runtime
+ * before the container is entered (libseccomp needs no access to the
+ * container's filesystem then); the child only loads the compiled program. */
+#pragma once
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "runtime/spec.h"
+
+/* "SCMP_ACT_ERRNO" -> RT_SCMP_ERRNO; -EINVAL when unknown. */
+int rt_seccomp_action_from_name(const char *name);
+const char *rt_seccomp_action_to_name(RtSeccompAction a);
+/* "SCMP_CMP_EQ" -> RT_SCMP_CMP_EQ; -EINVAL when unknown. */
+int rt_seccomp_op_from_name(const char *name);
+/* "SCMP_ARCH_X86_64" and the other names runc accepts. */
+bool rt_seccomp_arch_known(const char *name);
+/* "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+ * "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV". */
+bool rt_seccomp_flag_known(const char *name);
+
+typedef struct RtSeccompProgram {
+        struct sock_filter *filter;
+        size_t len;         /* number of instructions */
+        unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+} RtSeccompProgram;
+
+/* Compiles the config's filter into BPF. Unknown syscall names are skipped
+ * (logged at debug), as runc and crun do, so one profile serves many kernels. */
+int rt_seccomp_compile(const RtSeccomp *s, RtSeccompProgram **ret, BerthError **err);
+/* Loads a compiled program into the calling thread (needs no_new_privs or
+ * CAP_SYS_ADMIN). Async-signal-safe enough for a freshly cloned child. */
+int rt_seccomp_load(const RtSeccompProgram *p, BerthError **err);
+RtSeccompProgram *rt_seccomp_program_free(RtSeccompProgram *p);
