@@ -64,7 +64,8 @@ int error_prefix(BerthError **err, const char *fmt, ...)
         va_end(ap);
         if (n >= 0) {
                 char *joined = NULL;
-                if (asprintf(&joined, "%s: %s", pre, (*err)->message ? (*err)->message : "error") >= 0) {
+                if (asprintf(&joined, "%s: %s", pre, (*err)->message ? (*err)->message : "error") >=
+                    0) {
                         free((*err)->message);
                         (*err)->message = joined;
                 }

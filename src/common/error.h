@@ -14,14 +14,14 @@ typedef struct BerthError {
 /* Sets *ret_err (when ret_err is non-NULL and *ret_err is still NULL) and
  * returns -code. code may be given positive or negative. */
 int error_set(BerthError **ret_err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like error_set, appending ": strerror(code)". */
 int error_set_errno(BerthError **ret_err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 int error_setv(BerthError **ret_err, int code, const char *fmt, va_list ap)
-        __attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 /* Prepends "context: " to an existing message and returns -code.
  * When no error is set it does nothing and returns -EIO. */

@@ -47,8 +47,7 @@ ssize_t read_all_fd(int fd, void *buf, size_t len)
         return (ssize_t)got;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                      BerthError **err)
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, BerthError **err)
 {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_free_ char *dircopy = strdup(path);
@@ -219,7 +218,9 @@ int recv_fd(int sock, int *ret_fd, void *data, size_t len)
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf)};
         ssize_t n;
         do

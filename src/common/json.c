@@ -48,8 +48,7 @@ const char *json_type_name(const json_t *j)
         return "unknown";
 }
 
-int json_parse_buffer(const char *buf, size_t len, const char *what, json_t **ret,
-                      BerthError **err)
+int json_parse_buffer(const char *buf, size_t len, const char *what, json_t **ret, BerthError **err)
 {
         json_error_t je;
         json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -101,8 +100,8 @@ static int type_error(const char *path, const char *key, const char *expected, j
                          json_type_name(got));
 }
 
-int json_get_string(json_t *obj, const char *path, const char *key, bool required,
-                    const char **ret, BerthError **err)
+int json_get_string(json_t *obj, const char *path, const char *key, bool required, const char **ret,
+                    BerthError **err)
 {
         json_t *v;
         int r = lookup(obj, path, key, required, &v, err);

@@ -17,8 +17,8 @@ int json_parse_buffer(const char *buf, size_t len, const char *what, json_t **re
                       BerthError **err);
 int json_dump_file_atomic(const char *path, json_t *j, BerthError **err);
 
-int json_get_string(json_t *obj, const char *path, const char *key, bool required,
-                    const char **ret, BerthError **err);
+int json_get_string(json_t *obj, const char *path, const char *key, bool required, const char **ret,
+                    BerthError **err);
 int json_get_bool(json_t *obj, const char *path, const char *key, bool required, bool *ret,
                   BerthError **err);
 int json_get_int64(json_t *obj, const char *path, const char *key, bool required, int64_t *ret,

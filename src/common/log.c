@@ -42,8 +42,9 @@ int log_level_parse(const char *s, LogLevel *ret)
         static const struct {
                 const char *name;
                 LogLevel level;
-        } map[] = {{"error", LOG_LEVEL_ERROR}, {"warn", LOG_LEVEL_WARN},   {"warning", LOG_LEVEL_WARN},
-                   {"info", LOG_LEVEL_INFO},   {"debug", LOG_LEVEL_DEBUG}, {"trace", LOG_LEVEL_DEBUG}};
+        } map[] = {{"error", LOG_LEVEL_ERROR},  {"warn", LOG_LEVEL_WARN},
+                   {"warning", LOG_LEVEL_WARN}, {"info", LOG_LEVEL_INFO},
+                   {"debug", LOG_LEVEL_DEBUG},  {"trace", LOG_LEVEL_DEBUG}};
         for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
                 if (strcasecmp(s, map[i].name) == 0) {
                         *ret = map[i].level;

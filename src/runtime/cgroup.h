@@ -52,8 +52,9 @@ int rt_cgroup_destroy(RtCgroup *cg, BerthError **err);
 RtCgroup *rt_cgroup_free(RtCgroup *cg);
 
 /* Value conversions, exposed for unit tests and for `update`. */
-uint64_t rt_cgroup_shares_to_weight(uint64_t shares);    /* v1 cpu.shares -> v2 cpu.weight */
-uint64_t rt_cgroup_blkio_to_io_weight(uint64_t weight);  /* blkio.weight 10..1000 -> io.weight 1..10000 */
+uint64_t rt_cgroup_shares_to_weight(uint64_t shares); /* v1 cpu.shares -> v2 cpu.weight */
+uint64_t
+rt_cgroup_blkio_to_io_weight(uint64_t weight); /* blkio.weight 10..1000 -> io.weight 1..10000 */
 /* "max 100000" / "50000 100000" for cpu.max; buf of at least 64 bytes. */
 void rt_cgroup_cpu_max(const RtResources *res, char *buf, size_t len);
 /* memory.swap.max from the spec's memory+swap and limit: -1/unset -> "max". */

@@ -29,11 +29,13 @@ int rt_sysctl_apply(const RtSpec *spec, BerthError **err);
 /* Parses mount options into flags (MS_*), propagation flags and the data
  * string for mount(2). Exposed for unit tests. */
 typedef struct RtMountFlags {
-        unsigned long flags;      /* MS_RDONLY, MS_NOSUID, ... and MS_BIND/MS_REC */
-        unsigned long clear;      /* flags explicitly cleared ("rw", "suid", ...) */
+        unsigned long flags;       /* MS_RDONLY, MS_NOSUID, ... and MS_BIND/MS_REC */
+        unsigned long clear;       /* flags explicitly cleared ("rw", "suid", ...) */
         unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE (| MS_REC) */
-        char *data;               /* the rest, comma-joined, for the filesystem */
+        char *data;                /* the rest, comma-joined, for the filesystem */
         bool bind;
+        bool tmpcopyup; /* tmpfs: copy what was under the mount point into it */
+        bool idmap;     /* "idmap"/"ridmap": idmapped mounts, refused at mount time */
 } RtMountFlags;
 int rt_mount_flags_parse(char *const *options, RtMountFlags *ret, BerthError **err);
 void rt_mount_flags_done(RtMountFlags *f);

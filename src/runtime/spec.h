@@ -51,7 +51,7 @@ typedef struct RtMount {
         char *destination; /* absolute path inside the container */
         char *type;        /* NULL for bind mounts given only by options */
         char *source;
-        char **options; /* NULL-terminated, as written in the config */
+        char **options;        /* NULL-terminated, as written in the config */
         RtIdMap *uid_mappings; /* idmapped mounts (1.1); parsed, may be unsupported */
         size_t n_uid_mappings;
         RtIdMap *gid_mappings;
@@ -90,7 +90,7 @@ typedef struct RtProcess {
         RtOpt console_height;
         RtOpt console_width;
         RtUser user;
-        char **args; /* non-empty */
+        char **args;        /* non-empty */
         char *command_line; /* Windows only; accepted, unused */
         char **env;
         char *cwd; /* absolute; required */
@@ -273,7 +273,7 @@ typedef struct RtLinux {
         RtResources resources;
         RtKeyValue *sysctl;
         size_t n_sysctl;
-        RtSeccomp *seccomp; /* NULL = no filter */
+        RtSeccomp *seccomp;       /* NULL = no filter */
         char *rootfs_propagation; /* "private", "rslave", ... or NULL */
         char **masked_paths;
         char **readonly_paths;
@@ -319,10 +319,10 @@ RtProcess *rt_process_free(RtProcess *p);
  * rootless adds a user namespace mapping the caller's ids. */
 json_t *rt_spec_default(bool rootless);
 
-const char *rt_ns_type_name(RtNsType t);        /* "pid", "network", ... */
-int rt_ns_type_from_name(const char *name);      /* RtNsType or -EINVAL */
-int rt_ns_clone_flag(RtNsType t);                /* CLONE_NEWPID ... */
-const char *rt_ns_proc_name(RtNsType t);         /* "pid", "net", "mnt" ... under /proc/PID/ns */
+const char *rt_ns_type_name(RtNsType t);    /* "pid", "network", ... */
+int rt_ns_type_from_name(const char *name); /* RtNsType or -EINVAL */
+int rt_ns_clone_flag(RtNsType t);           /* CLONE_NEWPID ... */
+const char *rt_ns_proc_name(RtNsType t);    /* "pid", "net", "mnt" ... under /proc/PID/ns */
 /* Finds the namespace entry of a type, NULL when the config has none. */
 const RtNamespace *rt_spec_find_ns(const RtSpec *spec, RtNsType t);
 

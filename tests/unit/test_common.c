@@ -108,9 +108,12 @@ static void test_atomic_write(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_error_prefix),     cmocka_unit_test(test_error_errno),
-                cmocka_unit_test(test_strv),             cmocka_unit_test(test_json_getters),
-                cmocka_unit_test(test_json_bad_document), cmocka_unit_test(test_atomic_write),
+            cmocka_unit_test(test_error_prefix),
+            cmocka_unit_test(test_error_errno),
+            cmocka_unit_test(test_strv),
+            cmocka_unit_test(test_json_getters),
+            cmocka_unit_test(test_json_bad_document),
+            cmocka_unit_test(test_atomic_write),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,130 @@
+/* berthd: the berth daemon. For now it serves the system routes (/_ping,
+ * /version, /info) on its unix sockets; the engine arrives route by route. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "berth-config.h"
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "daemon/api.h"
+#include "daemon/api_system.h"
+#include "daemon/daemon_config.h"
+#include "daemon/sysinfo.h"
+#include "git-commit.h"
+
+DEFINE_CLEANUP(ApiServer, api_server_free)
+
+static int run(DaemonConfig *c, BerthError **err)
+{
+        int r = mkdir_p(c->exec_root, 0700, err);
+        if (r < 0)
+                return error_prefix(err, "exec-root");
+        r = mkdir_p(c->data_root, 0711, err);
+        if (r < 0)
+                return error_prefix(err, "data-root");
+        _cleanup_close_ int lock_fd = -1;
+        r = daemon_lock_acquire(c->exec_root, &lock_fd, err);
+        if (r < 0)
+                return r;
+        r = daemon_pidfile_write(c->pidfile, err);
+        if (r < 0)
+                return error_prefix(err, "pidfile");
+
+        _cleanup_free_ char *engine_id = NULL;
+        r = sysinfo_engine_id(c->data_root, &engine_id, err);
+        if (r < 0)
+                goto out_pid;
+        ApiSystemInfo info = {
+            .engine_id = engine_id,
+            .data_root = c->data_root,
+            .storage_driver = c->storage_driver,
+            .debug = c->debug,
+        };
+
+        /* Signals are taken synchronously by this thread; every thread the
+         * server starts inherits the blocked mask. */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        _cleanup_(api_server_freep) ApiServer *server = NULL;
+        r = api_server_new(&server, err);
+        if (r < 0)
+                goto out_pid;
+        r = api_system_register(api_server_router(server), &info);
+        if (r < 0) {
+                error_set(err, r, "register the system routes");
+                goto out_pid;
+        }
+        STRV_FOREACH(sock, c->sockets)
+        {
+                r = api_server_listen_unix(server, *sock, err);
+                if (r < 0)
+                        goto out_pid;
+                log_info("API listening on %s", *sock);
+        }
+        log_info("berthd %s (commit %s) started, pid %ld, data-root %s", BERTH_VERSION,
+                 BERTH_GIT_COMMIT, (long)getpid(), c->data_root);
+
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(&set, &si);
+                if (sig < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = error_set_errno(err, errno, "wait for signals");
+                        break;
+                }
+                if (sig == SIGHUP) {
+                        log_warn("SIGHUP: reloading the configuration is not supported yet");
+                        continue;
+                }
+                log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                r = 0;
+                break;
+        }
+        api_server_stop(server);
+out_pid:
+        daemon_pidfile_remove(c->pidfile);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        log_set_program("berthd");
+        log_set_level(LOG_LEVEL_INFO);
+        _cleanup_error_ BerthError *err = NULL;
+        _cleanup_daemon_config_ DaemonConfig *c = NULL;
+        if (daemon_config_load(argc, argv, &c, &err) < 0) {
+                log_error("%s", err && err->message ? err->message : "invalid configuration");
+                return 1;
+        }
+        if (c->show_help) {
+                daemon_config_usage(argv[0]);
+                return 0;
+        }
+        if (c->show_version) {
+                printf("berthd version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
+                return 0;
+        }
+        LogLevel level = LOG_LEVEL_INFO;
+        log_level_parse(c->log_level, &level);
+        log_set_level(c->debug ? LOG_LEVEL_DEBUG : level);
+        if (run(c, &err) < 0) {
+                log_error("%s", err && err->message ? err->message : "failed");
+                return 1;
+        }
+        log_info("berthd stopped");
+        return 0;
+}

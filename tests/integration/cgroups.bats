@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# cgroup resources: memory, pids, cpu, cpuset, devices; values read from the
+# host side. Written for cgroup v1 (this host) with the v2 file names where
+# they differ.
+
+load helpers
+
+cg_read() { # CONTROLLER V1-FILE V2-FILE
+        if [ "$CGROUP_V2" = 1 ]; then
+                cat "$(cgroup_dir "$1")/$3"
+        else
+                cat "$(cgroup_dir "$1")/$2"
+        fi
+}
+
+@test "memory: the limit is written to the container's cgroup" {
+        make_bundle sleep 100
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.memory = {"limit": 33554432, "reservation": 16777216}'
+        run_detached "$id"
+        assert_equal "$(cg_read memory memory.limit_in_bytes memory.max)" 33554432
+        assert_equal "$(cg_read memory memory.soft_limit_in_bytes memory.low)" 16777216
+        # The container's process is in that cgroup.
+        grep -qx "$(container_pid "$id")" "$(cgroup_dir memory)/cgroup.procs"
+}
+
+@test "memory: a process allocating over the limit is OOM-killed" {
+        make_bundle sh -c 'sh -c "x=\$(head -c 200m /dev/zero | tr \"\\0\" a); echo survived"; echo "status=$?" >/tmp/status; sleep 100'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+        run_detached "$id"
+        wait_for 300 test -s "$BUNDLE/rootfs/tmp/status" || fail "allocator did not finish"
+        status_line=$(cat "$BUNDLE/rootfs/tmp/status")
+        if [ "$CGROUP_V2" = 1 ]; then
+                ooms=$(awk '$1 == "oom_kill" {print $2}' "$(cgroup_dir memory)/memory.events")
+        else
+                ooms=$(awk '$1 == "oom_kill" {print $2}' "$(cgroup_dir memory)/memory.oom_control")
+        fi
+        [ "$status_line" = status=137 ] || fail "allocator not killed: $status_line"
+        [ "${ooms:-0}" -gt 0 ] || fail "oom_kill counter is ${ooms:-missing}"
+}
+
+@test "memory: pid 1 over the limit: run exits with 137" {
+        make_bundle sh -c 'x=$(head -c 200m /dev/zero | tr "\0" a); echo survived'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+        run rt run --bundle "$BUNDLE" "$id"
+        [ "$status" -eq 137 ] || fail "expected 137, got $status: $output"
+        assert_output_not_contains survived
+}
+
+@test "pids: pids.max is written and a fork bomb is bounded" {
+        make_bundle sh -c 'i=0; while [ $i -lt 30 ]; do sleep 30 & i=$((i+1)); done 2>/tmp/fork-errors; echo forked; cat /tmp/fork-errors; sleep 100'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.pids = {"limit": 10}'
+        run_detached "$id"
+        assert_equal "$(cat "$(cgroup_dir pids)/pids.max")" 10
+        wait_for 100 grep -q . "$BUNDLE/rootfs/tmp/fork-errors" || fail "no fork failed"
+        grep -qi "fork" "$BUNDLE/rootfs/tmp/fork-errors"
+        current=$(cat "$(cgroup_dir pids)/pids.current")
+        [ "$current" -le 10 ] || fail "pids.current is $current"
+        [ "$(wc -l <"$(cgroup_dir pids)/cgroup.procs")" -le 10 ]
+}
+
+@test "cpu: quota, period and shares are written" {
+        make_bundle sleep 100
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.cpu = {"quota": 50000, "period": 100000, "shares": 512}'
+        run_detached "$id"
+        if [ "$CGROUP_V2" = 1 ]; then
+                assert_equal "$(cat "$(cgroup_dir cpu)/cpu.max")" "50000 100000"
+        else
+                assert_equal "$(cat "$(cgroup_dir cpu)/cpu.cfs_quota_us")" 50000
+                assert_equal "$(cat "$(cgroup_dir cpu)/cpu.cfs_period_us")" 100000
+                assert_equal "$(cat "$(cgroup_dir cpu)/cpu.shares")" 512
+        fi
+}
+
+@test "cpuset: cpus and mems are written" {
+        make_bundle sh -c 'grep Cpus_allowed_list /proc/self/status'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.cpu = {"cpus": "0", "mems": "0"}'
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_success
+        [[ $output == *"Cpus_allowed_list:"*[[:space:]]0 ]] || fail "$output"
+}
+
+@test "devices: a device node the cgroup denies cannot be opened" {
+        # 1:11 (kmsg) is not among the default allowed devices.
+        make_bundle sh -c '(: </dev/denied) && echo denied-opened; echo x >/dev/null && echo null-opened'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.devices = [{"path": "/dev/denied", "type": "c", "major": 1, "minor": 11, "fileMode": 420}]
+                | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_output_contains null-opened
+        assert_output_not_contains denied-opened
+        assert_output_contains "Operation not permitted"
+}
+
+@test "cgroupsPath relative: placed under the runtime's own cgroup" {
+        make_bundle sleep 100
+        id=$(new_id)
+        update_config '.linux.cgroupsPath = $p' --arg p "berth-test-$id"
+        run_detached "$id"
+        pid=$(container_pid "$id")
+        grep -q "berth-test-$id" "/proc/$pid/cgroup"
+}
+
+@test "cgroups: removed after the container exits and is deleted" {
+        make_bundle true
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.pids = {"limit": 10}'
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_success
+        assert_nothing_left "$id"
+}
