@@ -83,7 +83,8 @@ int api_reply_stream_fd(ApiRequest *req, unsigned status, const char *content_ty
  * closed and the connection ends when fn returns; fn must not close fd.
  * Clients sending "Upgrade: tcp" get 101 UPGRADED; others get 200 and a
  * one-way stream: reads on fd then see EOF at once. free_userdata (may be
- * NULL) runs after fn, or when the hijack never happens. */
+ * NULL) runs after fn, or when the hijack never happens. Writes to a
+ * closed peer raise SIGPIPE: the process must ignore it (berthd does). */
 typedef void (*ApiHijackFn)(int fd, const void *pending, size_t pending_len, void *userdata);
 int api_reply_hijack(ApiRequest *req, const char *content_type, ApiHijackFn fn, void *userdata,
                      void (*free_userdata)(void *));

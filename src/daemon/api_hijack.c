@@ -107,8 +107,7 @@ static int hijack_start(ApiHijack *h)
 }
 
 static void on_upgrade(void *cls, struct MHD_Connection *conn, void *req_cls, const char *extra_in,
-                       size_t extra_in_size, MHD_socket sock,
-                       struct MHD_UpgradeResponseHandle *urh)
+                       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
         ApiHijack *h = cls;
         h->fd = sock;
@@ -138,8 +137,8 @@ static int reply_upgrade(ApiRequest *req, const char *content_type, ApiHijack *h
         struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, h);
         if (!resp)
                 return -ENOMEM;
-        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade") != MHD_YES ||
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "tcp") != MHD_YES ||
+        /* MHD adds "Connection: Upgrade" to upgrade responses itself. */
+        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "tcp") != MHD_YES ||
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES) {
                 MHD_destroy_response(resp);
                 return -ENOMEM;

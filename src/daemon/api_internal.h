@@ -41,6 +41,8 @@ struct ApiRequest {
         size_t body_len, body_cap, body_limit;
         bool body_too_large;
         bool dispatched; /* a reply was queued; ignore what follows */
+        int early_code;  /* routing failed: reply once the request is read */
+        BerthError *early_err;
 
         struct MHD_Response *response;
         unsigned status;

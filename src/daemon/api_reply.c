@@ -194,8 +194,8 @@ struct MHD_Response *api_stream_response_new(ApiServer *s, struct MHD_Connection
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         c->client_fd = ci ? ci->connect_fd : -1;
-        struct MHD_Response *resp =
-            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, c, stream_free);
+        struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                                                      stream_read, c, stream_free);
         if (!resp)
                 stream_free(c);
         return resp;

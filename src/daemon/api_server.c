@@ -18,9 +18,9 @@
 
 /* A connection thread runs the handlers: enough for JSON and SQLite work,
  * small enough for hundreds of idle clients. */
-#define API_THREAD_STACK  (512 * 1024)
-#define API_CONN_MEMORY   (128 * 1024) /* request headers (X-Registry-Auth is large) */
-#define API_MAX_CONNS     4096
+#define API_THREAD_STACK (512 * 1024)
+#define API_CONN_MEMORY  (128 * 1024) /* request headers (X-Registry-Auth is large) */
+#define API_MAX_CONNS    4096
 
 int api_server_new(ApiServer **ret, BerthError **err)
 {
@@ -54,6 +54,7 @@ static void request_free(ApiRequest *req)
         if (req->response)
                 MHD_destroy_response(req->response);
         api_match_clear(&req->match);
+        error_free(req->early_err);
         strv_free(req->headers);
         free(req->path);
         free(req->body);
@@ -106,6 +107,15 @@ static char *unversioned_path(const char *url, const ApiMatch *m)
         return strdup(*p ? p : "/");
 }
 
+static bool has_body(struct MHD_Connection *conn)
+{
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        return (cl && !STREQ(cl, "0")) ||
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                           MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, const char *url,
                                      const char *method, void **req_cls)
 {
@@ -124,7 +134,13 @@ static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, 
                 return MHD_NO;
         if (r < 0) {
                 log_debug("API: %s %s: %s", method, url, err ? err->message : "no route");
-                return reply_error_now(req, r, err);
+                /* Replying before the request is complete makes MHD close the
+                 * connection; without a body, wait for the end and keep it. */
+                if (has_body(conn))
+                        return reply_error_now(req, r, err);
+                req->early_code = r;
+                req->early_err = TAKE_PTR(err);
+                return MHD_YES;
         }
         log_debug("API: %s %s", method, url);
 
@@ -132,8 +148,8 @@ static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, 
         if (req->body_limit == 0)
                 req->body_limit = API_BODY_LIMIT_DEFAULT;
         /* Refuse an announced oversized body before reading a byte of it. */
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && !(api_route_flags(req->match.route) & API_ROUTE_NO_BODY)) {
                 char *end = NULL;
                 errno = 0;
@@ -201,26 +217,27 @@ static enum MHD_Result dispatch(ApiRequest *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
         ApiServer *s = cls;
         ApiRequest *req = *req_cls;
         if (!req)
                 return start_request(s, conn, url, method, req_cls);
         if (*upload_data_size > 0) {
-                if (!req->dispatched)
+                if (!req->dispatched && req->early_code == 0)
                         take_body(req, upload_data, *upload_data_size);
                 *upload_data_size = 0;
                 return MHD_YES;
         }
         if (req->dispatched)
                 return MHD_YES;
+        if (req->early_code < 0)
+                return reply_error_now(req, req->early_code, req->early_err);
         return dispatch(req);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         if (log_get_level() < LOG_LEVEL_DEBUG)
                 return;
@@ -252,13 +269,12 @@ int api_server_listen_unix(ApiServer *s, const char *path, BerthError **err)
          * pull) without stalling any other client. Upgrade for hijacks. */
         unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                          MHD_USE_AUTO | MHD_ALLOW_UPGRADE | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-        l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-                                  mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                  MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
-                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNS,
-                                  MHD_OPTION_END);
+        l->mhd = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+            MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNS, MHD_OPTION_END);
         if (!l->mhd) {
                 close(fd);
                 api_socket_remove(path, l->dev, l->ino);
@@ -386,8 +402,9 @@ int api_request_json(const ApiRequest *req, bool allow_empty, json_t **ret, Bert
         json_error_t jerr;
         json_t *doc = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!doc)
-                return error_set(err, EINVAL, "invalid JSON in request body: %s (line %d, column %d)",
-                                 jerr.text, jerr.line, jerr.column);
+                return error_set(err, EINVAL,
+                                 "invalid JSON in request body: %s (line %d, column %d)", jerr.text,
+                                 jerr.line, jerr.column);
         *ret = doc;
         return 0;
 }

@@ -42,8 +42,8 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, BerthErro
         if (probe < 0)
                 return error_set_errno(err, errno, "socket for '%s'", path);
         if (connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
-                return error_set(err, EADDRINUSE,
-                                 "another daemon is already listening on '%s'", path);
+                return error_set(err, EADDRINUSE, "another daemon is already listening on '%s'",
+                                 path);
         if (errno != ECONNREFUSED)
                 return error_set_errno(err, errno, "probe stale socket '%s'", path);
         if (unlink(path) < 0 && errno != ENOENT)

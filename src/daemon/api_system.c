@@ -42,8 +42,7 @@ const char *api_system_build_time(void)
         int month = p ? (int)(p - months) / 3 + 1 : 1;
         int day = atoi(date + 4);
         int year = atoi(date + 7);
-        snprintf(out, sizeof(out), "%04d-%02d-%02dT%s.000000000+00:00", year, month, day,
-                 __TIME__);
+        snprintf(out, sizeof(out), "%04d-%02d-%02dT%s.000000000+00:00", year, month, day, __TIME__);
         return out;
 }
 
@@ -54,18 +53,18 @@ static int version(ApiRequest *req, void *userdata, BerthError **err)
                 return error_set_errno(err, errno, "version: uname");
         const char *arch = sysinfo_go_arch(u.machine);
         const char *built = api_system_build_time();
-        json_t *details = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion", API_MAX_VERSION,
-            "MinAPIVersion", API_MIN_VERSION, "GitCommit", BERTH_GIT_COMMIT, "GoVersion", "n/a",
-            "Os", "linux", "Arch", arch, "KernelVersion", u.release, "BuildTime", built,
-            "Experimental", "false");
-        json_t *body = json_pack(
-            "{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-            "Platform", "Name", "Berth Engine", "Components", "Name", "Engine", "Version",
-            BERTH_VERSION, "Details", details, "Version", BERTH_VERSION, "ApiVersion",
-            API_MAX_VERSION, "MinAPIVersion", API_MIN_VERSION, "GitCommit", BERTH_GIT_COMMIT,
-            "GoVersion", "n/a", "Os", "linux", "Arch", arch, "KernelVersion", u.release,
-            "BuildTime", built);
+        json_t *details =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion",
+                      API_MAX_VERSION, "MinAPIVersion", API_MIN_VERSION, "GitCommit",
+                      BERTH_GIT_COMMIT, "GoVersion", "n/a", "Os", "linux", "Arch", arch,
+                      "KernelVersion", u.release, "BuildTime", built, "Experimental", "false");
+        json_t *body =
+            json_pack("{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                      "Platform", "Name", "Berth Engine", "Components", "Name", "Engine", "Version",
+                      BERTH_VERSION, "Details", details, "Version", BERTH_VERSION, "ApiVersion",
+                      API_MAX_VERSION, "MinAPIVersion", API_MIN_VERSION, "GitCommit",
+                      BERTH_GIT_COMMIT, "GoVersion", "n/a", "Os", "linux", "Arch", arch,
+                      "KernelVersion", u.release, "BuildTime", built);
         if (!body)
                 return error_set(err, ENOMEM, "version: out of memory");
         int r = api_reply_json(req, 200, body);
@@ -124,8 +123,8 @@ static int info(ApiRequest *req, void *userdata, BerthError **err)
             u.machine, "NCPU", sysinfo_ncpu(), "MemTotal", (json_int_t)sysinfo_mem_total(),
             "DockerRootDir", si->data_root, "ServerVersion", BERTH_VERSION, "Labels",
             "ExperimentalBuild", false, "Swarm", "NodeID", "", "NodeAddr", "", "LocalNodeState",
-            "inactive", "ControlAvailable", false, "Plugins", "Volume", "Network",
-            "Authorization", "Log", "LiveRestoreEnabled", false, "Warnings");
+            "inactive", "ControlAvailable", false, "Plugins", "Volume", "Network", "Authorization",
+            "Log", "LiveRestoreEnabled", false, "Warnings");
         if (!body)
                 return error_set(err, ENOMEM, "info: out of memory");
         int r = api_reply_json(req, 200, body);

@@ -26,8 +26,12 @@ enum {
 };
 
 static const char *const key_names[KEY_MAX] = {
-    [KEY_HOSTS] = "hosts",         [KEY_DATA_ROOT] = "data-root", [KEY_EXEC_ROOT] = "exec-root",
-    [KEY_PIDFILE] = "pidfile",     [KEY_DEBUG] = "debug",         [KEY_LOG_LEVEL] = "log-level",
+    [KEY_HOSTS] = "hosts",
+    [KEY_DATA_ROOT] = "data-root",
+    [KEY_EXEC_ROOT] = "exec-root",
+    [KEY_PIDFILE] = "pidfile",
+    [KEY_DEBUG] = "debug",
+    [KEY_LOG_LEVEL] = "log-level",
     [KEY_STORAGE_DRIVER] = "storage-driver",
 };
 
@@ -83,7 +87,7 @@ int daemon_parse_host(const char *host, char **ret_path, BerthError **err)
         else
                 return error_set(err, EINVAL, "host '%s': expected unix:///PATH", host);
         if (!*path)
-                path = DAEMON_DEFAULT_HOST + 7;
+                path = &DAEMON_DEFAULT_HOST[strlen("unix://")];
         if (path[0] != '/')
                 return error_set(err, EINVAL, "host '%s': the socket path must be absolute", host);
         *ret_path = strdup(path);
@@ -217,8 +221,7 @@ static int parse_flags(int argc, char **argv, DaemonConfig *c, FlagValues *f, Be
                         return error_set(err, ENOMEM, "flags: out of memory");
         }
         if (optind < argc)
-                return error_set(err, EINVAL, "berthd takes no arguments, got '%s'",
-                                 argv[optind]);
+                return error_set(err, EINVAL, "berthd takes no arguments, got '%s'", argv[optind]);
         return 0;
 }
 
@@ -266,7 +269,8 @@ static int check_file(json_t *doc, FlagValues *f, BerthError **err)
                         _cleanup_free_ char *jv = format_value(v);
                         _cleanup_free_ char *item = NULL;
                         if (!fv || !jv ||
-                            asprintf(&item, "%s: (from flag: %s, from file: %s)", name, fv, jv) < 0 ||
+                            asprintf(&item, "%s: (from flag: %s, from file: %s)", name, fv, jv) <
+                                0 ||
                             join_append(&conflicts, item) < 0)
                                 return error_set(err, ENOMEM, "out of memory");
                 }

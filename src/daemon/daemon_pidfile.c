@@ -28,8 +28,7 @@ int daemon_lock_acquire(const char *exec_root, int *ret_fd, BerthError **err)
                 long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
                 if (pid > 0)
                         return error_set(err, EBUSY, "berthd is already running (pid %ld)", pid);
-                return error_set(err, EBUSY, "berthd is already running (lock '%s' is held)",
-                                 path);
+                return error_set(err, EBUSY, "berthd is already running (lock '%s' is held)", path);
         }
         /* The pid lives in the lock file too: the pidfile may be elsewhere. */
         char buf[32];

@@ -21,6 +21,53 @@
 
 DEFINE_CLEANUP(ApiServer, api_server_free)
 
+/* Serves until SIGTERM/SIGINT. The signals are taken synchronously by this
+ * thread; every thread the server starts inherits the blocked mask. */
+static int serve(DaemonConfig *c, const ApiSystemInfo *info, BerthError **err)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        _cleanup_(api_server_freep) ApiServer *server = NULL;
+        int r = api_server_new(&server, err);
+        if (r < 0)
+                return r;
+        r = api_system_register(api_server_router(server), info);
+        if (r < 0)
+                return error_set(err, r, "register the system routes");
+        STRV_FOREACH(sock, c->sockets)
+        {
+                r = api_server_listen_unix(server, *sock, err);
+                if (r < 0)
+                        return r;
+                log_info("API listening on %s", *sock);
+        }
+        log_info("berthd %s (commit %s) started, pid %ld, data-root %s", BERTH_VERSION,
+                 BERTH_GIT_COMMIT, (long)getpid(), c->data_root);
+
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(&set, &si);
+                if (sig < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return error_set_errno(err, errno, "wait for signals");
+                }
+                if (sig == SIGHUP) {
+                        log_warn("SIGHUP: reloading the configuration is not supported yet");
+                        continue;
+                }
+                log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                api_server_stop(server);
+                return 0;
+        }
+}
+
 static int run(DaemonConfig *c, BerthError **err)
 {
         int r = mkdir_p(c->exec_root, 0700, err);
@@ -39,63 +86,15 @@ static int run(DaemonConfig *c, BerthError **err)
 
         _cleanup_free_ char *engine_id = NULL;
         r = sysinfo_engine_id(c->data_root, &engine_id, err);
-        if (r < 0)
-                goto out_pid;
-        ApiSystemInfo info = {
-            .engine_id = engine_id,
-            .data_root = c->data_root,
-            .storage_driver = c->storage_driver,
-            .debug = c->debug,
-        };
-
-        /* Signals are taken synchronously by this thread; every thread the
-         * server starts inherits the blocked mask. */
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &set, NULL);
-        signal(SIGPIPE, SIG_IGN);
-
-        _cleanup_(api_server_freep) ApiServer *server = NULL;
-        r = api_server_new(&server, err);
-        if (r < 0)
-                goto out_pid;
-        r = api_system_register(api_server_router(server), &info);
-        if (r < 0) {
-                error_set(err, r, "register the system routes");
-                goto out_pid;
+        if (r >= 0) {
+                ApiSystemInfo info = {
+                    .engine_id = engine_id,
+                    .data_root = c->data_root,
+                    .storage_driver = c->storage_driver,
+                    .debug = c->debug,
+                };
+                r = serve(c, &info, err);
         }
-        STRV_FOREACH(sock, c->sockets)
-        {
-                r = api_server_listen_unix(server, *sock, err);
-                if (r < 0)
-                        goto out_pid;
-                log_info("API listening on %s", *sock);
-        }
-        log_info("berthd %s (commit %s) started, pid %ld, data-root %s", BERTH_VERSION,
-                 BERTH_GIT_COMMIT, (long)getpid(), c->data_root);
-
-        for (;;) {
-                siginfo_t si;
-                int sig = sigwaitinfo(&set, &si);
-                if (sig < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = error_set_errno(err, errno, "wait for signals");
-                        break;
-                }
-                if (sig == SIGHUP) {
-                        log_warn("SIGHUP: reloading the configuration is not supported yet");
-                        continue;
-                }
-                log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-                r = 0;
-                break;
-        }
-        api_server_stop(server);
-out_pid:
         daemon_pidfile_remove(c->pidfile);
         return r;
 }

@@ -68,8 +68,9 @@ int sysinfo_os_release(const char *path, char **ret_name, char **ret_version, Be
                 }
                 line = next;
         }
-        char *n = pretty && *pretty ? TAKE_PTR(pretty) : name && *name ? TAKE_PTR(name)
-                                                                        : strdup("Linux");
+        char *n = pretty && *pretty ? TAKE_PTR(pretty)
+                  : name && *name   ? TAKE_PTR(name)
+                                    : strdup("Linux");
         char *v = version ? TAKE_PTR(version) : strdup("");
         if (!n || !v) {
                 free(n);
@@ -86,8 +87,8 @@ const char *sysinfo_go_arch(const char *machine)
         static const struct {
                 const char *uname, *go;
         } map[] = {
-            {"x86_64", "amd64"}, {"amd64", "amd64"},     {"aarch64", "arm64"}, {"arm64", "arm64"},
-            {"armv7l", "arm"},   {"armv6l", "arm"},      {"i386", "386"},      {"i686", "386"},
+            {"x86_64", "amd64"},    {"amd64", "amd64"}, {"aarch64", "arm64"},   {"arm64", "arm64"},
+            {"armv7l", "arm"},      {"armv6l", "arm"},  {"i386", "386"},        {"i686", "386"},
             {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -146,9 +147,9 @@ int sysinfo_engine_id(const char *data_root, char **ret, BerthError **err)
         b[8] = (b[8] & 0x3f) | 0x80;
         char id[37];
         snprintf(id, sizeof(id),
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                 b[14], b[15]);
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                 b[15]);
         char line[38];
         snprintf(line, sizeof(line), "%s\n", id);
         int r = write_file_atomic(path, line, strlen(line), 0600, err);

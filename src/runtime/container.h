@@ -13,13 +13,15 @@
 typedef struct RtCreateOptions {
         const char *root;
         const char *id;
-        const char *bundle;         /* NULL = the current directory */
-        const char *pid_file;       /* NULL = none */
-        const char *console_socket; /* required when process.terminal, unless run in the foreground */
+        const char *bundle;   /* NULL = the current directory */
+        const char *pid_file; /* NULL = none */
+        const char
+            *console_socket; /* required when process.terminal, unless run in the foreground */
         bool no_pivot;
         bool no_new_keyring;
-        int preserve_fds;           /* fds 3 .. 3+N-1 are passed to the container */
-        bool detach;                /* run only: return once the process runs */
+        int preserve_fds; /* fds 3 .. 3+N-1 are passed to the container */
+        bool detach;      /* run only: return once the process runs */
+        bool keep;        /* run only: do not delete the container after it exits */
 } RtCreateOptions;
 
 /* Creates the container: its init is set up and waits on <root>/<id>/exec.fifo
@@ -55,12 +57,12 @@ typedef struct RtExecOptions {
         const char *process_path; /* --process process.json; NULL = from args + config */
         char **args;              /* used without process_path */
         bool tty;
-        bool tty_set;             /* -t was given (overrides process.json) */
+        bool tty_set; /* -t was given (overrides process.json) */
         const char *console_socket;
-        char **env;               /* appended to the config's env */
+        char **env; /* appended to the config's env */
         const char *cwd;
-        const char *user;         /* "uid[:gid]" */
-        char **caps;              /* added to every set */
+        const char *user; /* "uid[:gid]" */
+        char **caps;      /* added to every set */
         char **additional_gids;
         bool no_new_privs;
         bool detach;

@@ -33,6 +33,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/safepath.h"
 #include "common/strv.h"
 #include "runtime/caps.h"
 #include "runtime/container_internal.h"
@@ -275,6 +276,22 @@ static int join_session_keyring(const RtSpec *spec)
         return r < 0 ? -errno : 0;
 }
 
+/* process.cwd is created when missing, as runc does, inside the root and
+ * before pivot_root (while we still hold every privilege of the mount). */
+static int make_cwd(const char *rootfs, const RtProcess *p, BerthError **err)
+{
+        if (!p->cwd || STREQ(p->cwd, "/"))
+                return 0;
+        _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return error_set_errno(err, errno, "open rootfs '%s'", rootfs);
+        int fd = safe_mkdir_p_in_root(root, p->cwd, 0755, err);
+        if (fd < 0)
+                return error_prefix(err, "create cwd '%s'", p->cwd);
+        close(fd);
+        return 0;
+}
+
 static int child_setup(RtChildArgs *a, char **ret_state, char **ret_exec, BerthError **err)
 {
         const RtSpec *spec = a->spec;
@@ -324,6 +341,8 @@ static int child_setup(RtChildArgs *a, char **ret_state, char **ret_exec, BerthE
         }
         if (spec->hooks[RT_HOOK_CREATE_CONTAINER].n > 0 &&
             (r = rt_hooks_run(spec, RT_HOOK_CREATE_CONTAINER, *ret_state, err)) < 0)
+                return r;
+        if ((r = make_cwd(a->rootfs, p, err)) < 0)
                 return r;
         if ((r = rt_rootfs_pivot(a->rootfs, a->no_pivot, err)) < 0)
                 return r;

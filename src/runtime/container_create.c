@@ -350,9 +350,10 @@ static int effective_resources(const RtSpec *spec, RtResources *copy, RtDeviceRu
                 char type;
                 int64_t major, minor;
         } defaults[] = {
-                {'c', 1, 3}, {'c', 1, 5}, {'c', 1, 7}, {'c', 1, 8}, {'c', 1, 9}, /* null zero full random urandom */
-                {'c', 5, 0}, {'c', 5, 1}, {'c', 5, 2}, /* tty console ptmx */
-                {'c', 136, -1},                        /* the ptys */
+            {'c', 1, 3},    {'c', 1, 5}, {'c', 1, 7},
+            {'c', 1, 8},    {'c', 1, 9},              /* null zero full random urandom */
+            {'c', 5, 0},    {'c', 5, 1}, {'c', 5, 2}, /* tty console ptmx */
+            {'c', 136, -1},                           /* the ptys */
         };
         *ret_owned = NULL;
         *ret = spec->linux_.has_resources ? &spec->linux_.resources : NULL;
@@ -367,15 +368,19 @@ static int effective_resources(const RtSpec *spec, RtResources *copy, RtDeviceRu
         for (size_t i = 0; i < res->n_devices; i++)
                 rules[k++] = res->devices[i];
         for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-                rules[k++] = (RtDeviceRule){.allow = true, .type = defaults[i].type,
-                                            .major = defaults[i].major, .minor = defaults[i].minor,
+                rules[k++] = (RtDeviceRule){.allow = true,
+                                            .type = defaults[i].type,
+                                            .major = defaults[i].major,
+                                            .minor = defaults[i].minor,
                                             .access = (char *)"rwm"};
         for (size_t i = 0; i < spec->linux_.n_devices; i++) {
                 const RtDevice *d = &spec->linux_.devices[i];
                 if (d->type != 'c' && d->type != 'b' && d->type != 'u')
                         continue;
-                rules[k++] = (RtDeviceRule){.allow = true, .type = d->type == 'u' ? 'c' : d->type,
-                                            .major = d->major, .minor = d->minor,
+                rules[k++] = (RtDeviceRule){.allow = true,
+                                            .type = d->type == 'u' ? 'c' : d->type,
+                                            .major = d->major,
+                                            .minor = d->minor,
                                             .access = (char *)"rwm"};
         }
         *copy = *res;
@@ -589,10 +594,11 @@ int rt_container_run(const RtCreateOptions *o, pid_t *ret_pid, int *ret_status, 
         }
         close(TAKE_FD(c.sync_fd));
         c.state->status = RT_STATUS_RUNNING;
+        /* runtime-spec: a failing poststart hook is a warning only */
         BerthError *e = NULL;
         if (run_hooks(c.spec, RT_HOOK_POSTSTART, c.state, &e) < 0)
-                log_warn("%s", e->message);
-        e = error_free(e);
+                log_warn("%s", e && e->message ? e->message : "poststart hook failed");
+        error_free(e);
         if (ret_pid)
                 *ret_pid = c.pid;
         if (o->detach) {
@@ -605,6 +611,10 @@ int rt_container_run(const RtCreateOptions *o, pid_t *ret_pid, int *ret_status, 
         rt_wait_forward(c.pid, c.pty_master, &status);
         if (ret_status)
                 *ret_status = status;
+        if (o->keep) {
+                ctx_done(&c);
+                return 0;
+        }
         delete_after_run(&c);
         ctx_done(&c);
         return 0;

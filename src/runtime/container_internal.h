@@ -28,8 +28,8 @@ typedef struct RtChildArgs {
         int preserve_fds;
         bool no_pivot;
         bool no_new_keyring;
-        int userns_fd; /* join this user namespace first; -1 */
-        int mntns_fd;  /* join this mount namespace; -1 */
+        int userns_fd;     /* join this user namespace first; -1 */
+        int mntns_fd;      /* join this mount namespace; -1 */
         int unshare_flags; /* created by unshare() in the child (user ns joined by path, cgroup) */
         bool new_userns;
         bool has_hooks_in_parent; /* createRuntime/prestart: stop for the parent */

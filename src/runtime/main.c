@@ -242,7 +242,8 @@ static int cmd_create_run(const Globals *g, bool run, int argc, char **argv)
                              .console_socket = p.values[C_CONSOLE],
                              .no_pivot = p.set[C_NOPIVOT],
                              .no_new_keyring = p.set[C_NOKEYRING],
-                             .detach = run && p.set[C_DETACH]};
+                             .detach = run && p.set[C_DETACH],
+                             .keep = run && p.set[C_KEEP]};
         if (r == 0 && p.values[C_PRESERVE])
                 r = parse_int_opt(cmd, "preserve-fds", p.values[C_PRESERVE], &o.preserve_fds);
         if (r) {

@@ -102,6 +102,19 @@ static int run_stage(const RtState *st, RtStatus status, RtHookStage stage, Bert
         return 0;
 }
 
+static int pidfd_for(const RtState *st)
+{
+        int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+        if (fd < 0)
+                return -errno;
+        /* the pid could have been reused between reading the state and here */
+        if (!rt_proc_alive(st->pid, st->pid_start)) {
+                close(fd);
+                return -ESRCH;
+        }
+        return fd;
+}
+
 int rt_container_start(const char *root, const char *id, BerthError **err)
 {
         root = root ? root : RT_DEFAULT_ROOT;
@@ -126,6 +139,8 @@ int rt_container_start(const char *root, const char *id, BerthError **err)
                 return error_set_errno(err, r, "write '%s'", fifo);
         if (unlink(fifo) < 0 && errno != ENOENT)
                 return error_set_errno(err, errno, "remove '%s'", fifo);
+        /* runtime-spec: a failing poststart hook is a warning, the
+         * container keeps running */
         BerthError *e = NULL;
         if (run_stage(st, RT_STATUS_RUNNING, RT_HOOK_POSTSTART, &e) < 0)
                 log_warn("%s", e && e->message ? e->message : "poststart hook failed");
@@ -138,19 +153,6 @@ static int open_cgroup(const RtState *st, RtCgroup **ret, BerthError **err)
         if (!st->cgroup_path || !*st->cgroup_path)
                 return error_set(err, ENOENT, "container '%s' has no cgroup", st->id);
         return rt_cgroup_open(st->cgroup_path, ret, err);
-}
-
-static int pidfd_for(const RtState *st)
-{
-        int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-        if (fd < 0)
-                return -errno;
-        /* the pid could have been reused between reading the state and here */
-        if (!rt_proc_alive(st->pid, st->pid_start)) {
-                close(fd);
-                return -ESRCH;
-        }
-        return fd;
 }
 
 int rt_container_kill(const char *root, const char *id, int sig, bool all, BerthError **err)

@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 
-#define RT_OCI_VERSION "1.0.2"
+#define RT_OCI_VERSION  "1.0.2"
 #define RT_DEFAULT_ROOT "/run/berth-runtime"
 
 typedef enum RtStatus {

@@ -33,10 +33,10 @@ typedef struct RtSyncHeader {
 
 typedef struct RtSyncMsg {
         RtSyncType type;
-        int code;     /* positive errno for RT_SYNC_ERROR */
-        char *data;   /* NUL-terminated payload, owned; never NULL after decode */
+        int code;   /* positive errno for RT_SYNC_ERROR */
+        char *data; /* NUL-terminated payload, owned; never NULL after decode */
         size_t len;
-        int fd;       /* received with SCM_RIGHTS, -1 when none */
+        int fd; /* received with SCM_RIGHTS, -1 when none */
 } RtSyncMsg;
 
 const char *rt_sync_type_name(RtSyncType t);

@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *nl = memchr(rest, '\n', rest_len);
         size_t path_len = nl ? (size_t)(nl - rest) : rest_len;
         _cleanup_free_ char *path = strndup(rest, path_len);
-        _cleanup_free_ char *filters =
-            nl ? strndup(nl + 1, rest_len - path_len - 1) : strdup("");
+        _cleanup_free_ char *filters = nl ? strndup(nl + 1, rest_len - path_len - 1) : strdup("");
         if (!path || !filters)
                 return 0;
 

@@ -75,8 +75,8 @@ static void test_config_flags(void **state)
         _cleanup_daemon_config_ DaemonConfig *c = NULL;
         _cleanup_error_ BerthError *err = NULL;
         assert_int_equal(LOAD(&c, &err, "--config-file", f->conf, "-H", "unix:///tmp/a.sock",
-                              "--host=unix:///tmp/b.sock", "--data-root", "/d", "--exec-root",
-                              "/e", "-D", "--log-level", "warn"),
+                              "--host=unix:///tmp/b.sock", "--data-root", "/d", "--exec-root", "/e",
+                              "-D", "--log-level", "warn"),
                          0);
         assert_string_equal(c->sockets[0], "/tmp/a.sock");
         assert_string_equal(c->sockets[1], "/tmp/b.sock");
@@ -124,8 +124,7 @@ static void test_config_conflicts(void **state)
         write_conf(f, "{\"hosts\":[\"unix:///tmp/f.sock\"],\"debug\":false}");
         DaemonConfig *c = NULL;
         _cleanup_error_ BerthError *err = NULL;
-        assert_int_equal(LOAD(&c, &err, "--config-file", f->conf, "-H", "unix:///tmp/a.sock",
-                              "-D"),
+        assert_int_equal(LOAD(&c, &err, "--config-file", f->conf, "-H", "unix:///tmp/a.sock", "-D"),
                          -EINVAL);
         char want[512];
         snprintf(want, sizeof(want),
@@ -178,8 +177,8 @@ static void test_config_bad_flags(void **state)
         err = error_free(err);
         assert_int_equal(LOAD(&c, &err, "--config-file", f->conf, "-H", "tcp://0.0.0.0:2375"),
                          -EINVAL);
-        assert_string_equal(err->message,
-                            "host 'tcp://0.0.0.0:2375': only unix:// sockets are supported for now");
+        assert_string_equal(
+            err->message, "host 'tcp://0.0.0.0:2375': only unix:// sockets are supported for now");
         err = error_free(err);
         _cleanup_daemon_config_ DaemonConfig *h = NULL;
         assert_int_equal(LOAD(&h, &err, "--help"), 0);

@@ -39,8 +39,8 @@ static ApiRouter *make_router(void)
         assert_int_equal(api_router_add(r, "GET", "/containers/{id}/json", h_a, NULL, 0, 0), 0);
         assert_int_equal(api_router_add(r, "POST", "/containers/{id}/start", h_b, NULL, 0, 0), 0);
         assert_int_equal(api_router_add(r, "GET", "/images/{name*}/json", h_b, NULL, 0, 0), 0);
-        assert_int_equal(
-            api_router_add(r, "POST", "/images/{name*}/tag", h_a, (void *)"tag", 0, 0), 0);
+        assert_int_equal(api_router_add(r, "POST", "/images/{name*}/tag", h_a, (void *)"tag", 0, 0),
+                         0);
         return r;
 }
 
@@ -82,8 +82,7 @@ static void test_route_greedy_param(void **state)
         ApiMatch m;
         _cleanup_error_ BerthError *err = NULL;
         assert_int_equal(
-            api_router_match(r, "GET", "/v1.41/images/reg:5000/library/busybox/json", &m, &err),
-            0);
+            api_router_match(r, "GET", "/v1.41/images/reg:5000/library/busybox/json", &m, &err), 0);
         assert_string_equal(api_match_param(&m, "name"), "reg:5000/library/busybox");
         api_match_clear(&m);
         assert_int_equal(api_router_match(r, "POST", "/images/busybox/tag", &m, &err), 0);
@@ -147,8 +146,7 @@ static void test_route_bad_patterns(void **state)
         assert_int_equal(api_router_add(r, "GET", "/a/x{id}", h_a, NULL, 0, 0), -EINVAL);
         assert_int_equal(api_router_add(r, "", "/a", h_a, NULL, 0, 0), -EINVAL);
         assert_int_equal(api_router_add(r, "GET", "/a", NULL, NULL, 0, 0), -EINVAL);
-        assert_int_equal(api_router_add(r, "GET", "/a/{id}", h_a, NULL, API_ROUTE_NO_BODY, 77),
-                         0);
+        assert_int_equal(api_router_add(r, "GET", "/a/{id}", h_a, NULL, API_ROUTE_NO_BODY, 77), 0);
         ApiMatch m;
         _cleanup_error_ BerthError *err = NULL;
         assert_int_equal(api_router_match(r, "GET", "//a//7/", &m, &err), 0);

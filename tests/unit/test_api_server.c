@@ -76,11 +76,10 @@ static int h_query(ApiRequest *req, void *ud, BerthError **err)
         int r = api_request_filters(req, &filters, err);
         if (r < 0)
                 return r;
-        return api_reply_json(req, 200,
-                              json_pack("{s:b, s:b, s:o}", "all",
-                                        api_request_query_bool(req, "all", false), "stream",
-                                        api_request_query_bool(req, "stream", true), "filters",
-                                        filters));
+        return api_reply_json(
+            req, 200,
+            json_pack("{s:b, s:b, s:o}", "all", api_request_query_bool(req, "all", false), "stream",
+                      api_request_query_bool(req, "stream", true), "filters", filters));
 }
 
 static int h_slow(ApiRequest *req, void *ud, BerthError **err)
@@ -137,6 +136,51 @@ static int h_stream(ApiRequest *req, void *ud, BerthError **err)
         return api_reply_stream_fd(req, 200, "text/plain", p[0]);
 }
 
+/* A fake exec for the real docker client: just enough routes for
+ * `docker exec -i` to run through a hijacked, multiplexed stream. */
+static void mux_frame(int fd, const void *p, size_t n)
+{
+        unsigned char h[8] = {1,
+                              0,
+                              0,
+                              0,
+                              (unsigned char)(n >> 24),
+                              (unsigned char)(n >> 16),
+                              (unsigned char)(n >> 8),
+                              (unsigned char)n};
+        write_all_fd(fd, h, sizeof(h));
+        write_all_fd(fd, p, n);
+}
+
+static void exec_fn(int fd, const void *pending, size_t pending_len, void *ud)
+{
+        mux_frame(fd, "hello from berth\n", 17);
+        if (pending_len)
+                mux_frame(fd, pending, pending_len);
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                mux_frame(fd, buf, (size_t)n);
+}
+
+static int h_exec_start(ApiRequest *req, void *ud, BerthError **err)
+{
+        return api_reply_hijack(req, "application/vnd.docker.multiplexed-stream", exec_fn, NULL,
+                                NULL);
+}
+
+static int h_exec_create(ApiRequest *req, void *ud, BerthError **err)
+{
+        return api_reply_json(req, 201, json_pack("{s:s}", "Id", "e1"));
+}
+
+static int h_exec_inspect(ApiRequest *req, void *ud, BerthError **err)
+{
+        return api_reply_json(req, 200,
+                              json_pack("{s:s, s:b, s:i, s:s}", "ID", "e1", "Running", 0,
+                                        "ExitCode", 0, "ContainerID", "c1"));
+}
+
 static void add_routes(ApiServer *s)
 {
         ApiRouter *r = api_server_router(s);
@@ -151,6 +195,12 @@ static void add_routes(ApiServer *s)
         assert_int_equal(api_router_add(r, "GET", "/test/noreply", h_noreply, NULL, 0, 0), 0);
         assert_int_equal(api_router_add(r, "POST", "/test/echo", h_hijack, NULL, 0, 0), 0);
         assert_int_equal(api_router_add(r, "GET", "/test/stream", h_stream, NULL, 0, 0), 0);
+        assert_int_equal(
+            api_router_add(r, "POST", "/containers/{id}/exec", h_exec_create, NULL, 0, 0), 0);
+        assert_int_equal(api_router_add(r, "POST", "/exec/{id}/start", h_exec_start, NULL, 0, 0),
+                         0);
+        assert_int_equal(api_router_add(r, "GET", "/exec/{id}/json", h_exec_inspect, NULL, 0, 0),
+                         0);
 }
 
 static int group_setup(void **state)
@@ -231,8 +281,8 @@ static size_t upload_read(char *buf, size_t size, size_t n, void *ud)
 }
 
 /* chunked > 0 sends that many bytes with chunked transfer encoding. */
-static Resp request_full(const char *sock, const char *method, const char *path,
-                         const char *ctype, const char *body, size_t chunked)
+static Resp request_full(const char *sock, const char *method, const char *path, const char *ctype,
+                         const char *body, size_t chunked)
 {
         Resp r = {0};
         struct {
@@ -433,8 +483,9 @@ static void test_version_too_old(void **state)
 static void test_version_too_new(void **state)
 {
         Resp r = request("GET", "/v1.99/_ping", NULL, NULL);
-        assert_message(&r, 400,
-                       "client version 1.99 is too new. Maximum supported API version is " API_MAX_VERSION);
+        assert_message(
+            &r, 400,
+            "client version 1.99 is too new. Maximum supported API version is " API_MAX_VERSION);
         resp_clear(&r);
 }
 
@@ -543,8 +594,8 @@ static void test_query_filters(void **state)
         /* legacy list form; True; defaults */
         r = request("GET", "/test/query?all=True&filters=%7B%22status%22%3A%5B%22running%22%5D%7D",
                     NULL, NULL);
-        assert_string_equal(r.body,
-                            "{\"all\":true,\"stream\":true,\"filters\":{\"status\":[\"running\"]}}\n");
+        assert_string_equal(
+            r.body, "{\"all\":true,\"stream\":true,\"filters\":{\"status\":[\"running\"]}}\n");
         resp_clear(&r);
         r = request("GET", "/test/query?all=false", NULL, NULL);
         assert_string_equal(r.body, "{\"all\":false,\"stream\":true,\"filters\":{}}\n");
@@ -604,6 +655,35 @@ static void read_exact(int fd, char *have, size_t have_len, const char *want)
         assert_memory_equal(buf, want, want_len);
 }
 
+/* Reads one response with a Content-Length body from a kept-alive socket. */
+static void read_response(int fd, const char *status_line, const char *body)
+{
+        char extra[8192];
+        size_t extra_len = 0;
+        char *head = read_head(fd, extra, &extra_len);
+        assert_non_null(strstr(head, status_line));
+        assert_null(strcasestr(head, "Connection: close"));
+        read_exact(fd, extra, extra_len, body);
+}
+
+static void test_keepalive_after_error(void **state)
+{
+        /* An error on a request without a body keeps the connection, as
+         * Docker clients reuse it for the next call. */
+        _cleanup_close_ int fd = connect_unix(sock_path);
+        const char *a = "GET /v1.12/version HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_int_equal(write_all_fd(fd, a, strlen(a)), 0);
+        read_response(fd, " 400 ",
+                      "{\"message\":\"client version 1.12 is too old. Minimum supported API "
+                      "version is 1.24, please upgrade your client to a newer version\"}\n");
+        const char *b = "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_int_equal(write_all_fd(fd, b, strlen(b)), 0);
+        read_response(fd, " 404 ", "{\"message\":\"page not found\"}\n");
+        const char *c = "GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_int_equal(write_all_fd(fd, c, strlen(c)), 0);
+        read_response(fd, " 200 ", "OK");
+}
+
 static void test_hijack_upgrade(void **state)
 {
         _cleanup_close_ int fd = connect_unix(sock_path);
@@ -617,6 +697,7 @@ static void test_hijack_upgrade(void **state)
         assert_non_null(strstr(head, "HTTP/1.1 101"));
         assert_non_null(strcasestr(head, "Content-Type: application/vnd.docker.raw-stream"));
         assert_non_null(strcasestr(head, "Upgrade: tcp"));
+        assert_non_null(strcasestr(head, "\nConnection: Upgrade\r\n"));
         read_exact(fd, extra, extra_len, "ready\n");
         const char *msg = "hello through the hijacked socket";
         assert_int_equal(write_all_fd(fd, msg, strlen(msg)), 0);
@@ -658,6 +739,29 @@ static void test_stream_reply(void **state)
         assert_int_equal(r.status, 200);
         assert_string_equal(r.body, "line 0\nline 1\nline 2\n");
         resp_clear(&r);
+}
+
+static void test_docker_client_hijack(void **state)
+{
+        if (system("command -v docker >/dev/null 2>&1") != 0) {
+                printf("# skip: no docker client installed\n");
+                skip();
+        }
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd),
+                 "printf 'typed input\\n' | DOCKER_HOST=unix://%s DOCKER_CONFIG=%s/docker "
+                 "timeout 20 docker exec -i c1 cat 2>&1",
+                 sock_path, tmpdir);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        char out[1024];
+        size_t n = fread(out, 1, sizeof(out) - 1, p);
+        out[n] = '\0';
+        int status = pclose(p);
+        if (status != 0)
+                printf("# docker exec said: %s\n", out);
+        assert_int_equal(status, 0);
+        assert_string_equal(out, "hello from berth\ntyped input\n");
 }
 
 static void *slow_client(void *arg)
@@ -794,9 +898,11 @@ int main(void)
             cmocka_unit_test(test_error_mapping),
             cmocka_unit_test(test_no_reply_is_500),
             cmocka_unit_test(test_query_filters),
+            cmocka_unit_test(test_keepalive_after_error),
             cmocka_unit_test(test_hijack_upgrade),
             cmocka_unit_test(test_hijack_pending_bytes),
             cmocka_unit_test(test_hijack_without_upgrade),
+            cmocka_unit_test(test_docker_client_hijack),
             cmocka_unit_test(test_stream_reply),
             cmocka_unit_test(test_slow_handler_does_not_block_ping),
             cmocka_unit_test(test_second_socket),

@@ -249,7 +249,8 @@ static void test_sync_socket(void **state)
         assert_string_equal(m.data, "payload");
         rt_sync_msg_done(&m);
         /* an error from the child becomes the BerthError, code and sentence */
-        BerthError child = {.code = EPERM, .message = "mount proc to /proc: Operation not permitted"};
+        BerthError child = {.code = EPERM,
+                            .message = "mount proc to /proc: Operation not permitted"};
         assert_int_equal(rt_sync_send_error(sv[1], &child, 0), 0);
         assert_int_equal(rt_sync_expect(sv[0], RT_SYNC_READY, NULL, &err), -EPERM);
         assert_string_equal(err->message, "mount proc to /proc: Operation not permitted");
@@ -290,11 +291,11 @@ static void test_rfc3339(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_id_validate),     cmocka_unit_test(test_stat_start_time),
-                cmocka_unit_test(test_zombie_is_dead),  cmocka_unit_test(test_state_roundtrip),
-                cmocka_unit_test(test_state_errors),    cmocka_unit_test(test_list),
-                cmocka_unit_test(test_sync_wire),       cmocka_unit_test(test_sync_socket),
-                cmocka_unit_test(test_rfc3339),
+            cmocka_unit_test(test_id_validate),    cmocka_unit_test(test_stat_start_time),
+            cmocka_unit_test(test_zombie_is_dead), cmocka_unit_test(test_state_roundtrip),
+            cmocka_unit_test(test_state_errors),   cmocka_unit_test(test_list),
+            cmocka_unit_test(test_sync_wire),      cmocka_unit_test(test_sync_socket),
+            cmocka_unit_test(test_rfc3339),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
