@@ -121,7 +121,7 @@ static int run_hooks(const RtSpec *spec, RtHookStage stage, RtState *st, BerthEr
                 return error_set(err, ENOMEM, "out of memory");
         int r = rt_hooks_run(spec, stage, text, err);
         if (r < 0)
-                return error_prefix(err, "%s hook", rt_hook_stage_name(stage));
+                return r; /* rt_hooks_run names the stage and the hook */
         return 0;
 }
 

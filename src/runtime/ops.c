@@ -98,7 +98,7 @@ static int run_stage(const RtState *st, RtStatus status, RtHookStage stage, Bert
                 return error_set(err, ENOMEM, "out of memory");
         r = rt_hooks_run(spec, stage, text, err);
         if (r < 0)
-                return error_prefix(err, "%s hook", rt_hook_stage_name(stage));
+                return r; /* rt_hooks_run names the stage and the hook */
         return 0;
 }
 
