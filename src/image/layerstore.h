@@ -93,3 +93,19 @@ int img_layerstore_remove_container(ImgLayerStore *ls, const char *container_dir
  * tar to out_fd. */
 int img_layerstore_changes(ImgLayerStore *ls, const char *chain_id, const char *container_dir,
                            int out_fd, BerthError **err);
+
+/* One layer of a batch for img_layerstore_create_many. */
+typedef struct ImgLayerJob {
+        int src_fd;                  /* the layer stream (plain or compressed); not closed */
+        const char *parent_chain_id; /* NULL for the base layer */
+        const char *expected_diff_id;
+        ImgLayerInfo info;           /* filled on success */
+} ImgLayerJob;
+
+/* Unpacks every layer of the batch, independent layers in parallel (up to
+ * max_threads, 0 = the number of CPUs), so that decompression and hashing
+ * of one layer overlap the others. All or nothing for the caller: on error
+ * the layers this call created are removed again and the first error is
+ * returned. */
+int img_layerstore_create_many(ImgLayerStore *ls, ImgLayerJob *jobs, size_t n_jobs,
+                               unsigned max_threads, BerthError **err);

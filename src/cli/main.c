@@ -1,0 +1,5 @@
+/* stub: to be written */
+int main(void)
+{
+        return 1;
+}

@@ -1,0 +1,7 @@
+/* stub: to be written */
+#include "daemon/api_routes.h"
+
+int api_images_register(Engine *e, ApiRouter *r, BerthError **err)
+{
+        return 0;
+}
