@@ -17,6 +17,14 @@
 /* Buffered request bodies (JSON) larger than this get 413. */
 #define API_BODY_LIMIT_DEFAULT ((size_t)16 << 20)
 
+/* Route flag, beside those of api_router.h (pass it to api_router_add()):
+ * the body (of any size, Content-Length or chunked) is spooled into an
+ * unlinked temporary file under the server's spool directory instead of
+ * memory; the handler reads it through api_request_body_fd(), and
+ * api_request_body() is empty. body_limit 0 means no limit for such a route
+ * (else 413 beyond it). For POST /images/load, /images/create?fromSrc=-... */
+#define API_ROUTE_SPOOL_BODY (1u << 8)
+
 typedef struct ApiServer ApiServer;
 typedef struct ApiRequest ApiRequest;
 
@@ -30,6 +38,10 @@ ApiRouter *api_server_router(ApiServer *s);
 /* Binds PATH (mode 0660; a stale socket nobody listens on is replaced; a live
  * one is an error) and serves it. Call once per -H. */
 int api_server_listen_unix(ApiServer *s, const char *path, BerthError **err);
+/* Spooled bodies go to dir/sub (sub may be NULL), created 0700 when
+ * missing; berthd gives (data_root, "tmp"). Without it: $TMPDIR, else
+ * /var/tmp. */
+int api_server_set_spool_dir(ApiServer *s, const char *dir, const char *sub, BerthError **err);
 /* Ends hijacked streams, stops every listener and removes its socket file. */
 void api_server_stop(ApiServer *s);
 
@@ -45,6 +57,9 @@ const char *api_request_param(const ApiRequest *req, const char *name);
 const char *api_request_header(const ApiRequest *req, const char *name);
 /* Query-string value (decoded); NULL when absent. */
 const char *api_request_query(const ApiRequest *req, const char *key);
+/* Every value of a repeated query key (?names=a&names=b), in order, as a
+ * NULL-terminated strv the caller frees (empty when absent); -ENOMEM. */
+int api_request_query_all(const ApiRequest *req, const char *key, char ***ret);
 /* Docker's BoolValueOrDefault: absent → def; "", 0, no, false, none → false
  * (any case, trimmed); anything else → true. */
 bool api_request_query_bool(const ApiRequest *req, const char *key, bool def);
@@ -53,6 +68,12 @@ bool api_request_query_bool(const ApiRequest *req, const char *key, bool def);
 int api_request_filters(const ApiRequest *req, json_t **ret, BerthError **err);
 /* The buffered body (NUL-terminated, may be empty). */
 const char *api_request_body(const ApiRequest *req, size_t *ret_len);
+/* The spooled body of an API_ROUTE_SPOOL_BODY route: a file descriptor
+ * positioned at offset 0 (an empty file when no body came), owned by the
+ * request and valid until the handler returns: dup() it (or reopen
+ * /proc/self/fd/N for an independent offset) to use it longer. -EBADF for
+ * other routes. */
+int api_request_body_fd(const ApiRequest *req);
 /* The body as JSON, Docker's rules: a non-empty body needs Content-Type
  * application/json; an empty one is an error unless allow_empty (then *ret
  * is an empty object). Errors are -EINVAL and name the problem. */

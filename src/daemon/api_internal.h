@@ -21,7 +21,8 @@ struct ApiServer {
         ApiRouter *router;
         ApiListener *listeners;
         size_t n_listeners;
-        int stop_efd; /* readable once stopping: wakes blocked stream readers */
+        int stop_efd;    /* readable once stopping: wakes blocked stream readers */
+        char *spool_dir; /* API_ROUTE_SPOOL_BODY bodies; NULL = $TMPDIR or /var/tmp */
 
         pthread_mutex_t lock;
         pthread_cond_t cond;
@@ -40,6 +41,10 @@ struct ApiRequest {
         char *body;
         size_t body_len, body_cap, body_limit;
         bool body_too_large;
+        bool spool;  /* the route spools its body to body_fd */
+        int body_fd; /* the spool file, -1 until the first byte (or dispatch) */
+        size_t body_spooled;
+        int spool_error; /* errno of a failed spool write, reported at dispatch */
         bool dispatched; /* a reply was queued; ignore what follows */
         int early_code;  /* routing failed: reply once the request is read */
         BerthError *early_err;

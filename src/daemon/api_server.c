@@ -1,9 +1,11 @@
 /* The HTTP server: one libmicrohttpd daemon per listening socket, a thread
  * per connection (see docs/berthd.md for why), requests routed through the
- * ApiRouter, bodies buffered up to the route's limit. */
+ * ApiRouter, bodies buffered up to the route's limit, or spooled to an
+ * unlinked temporary file for API_ROUTE_SPOOL_BODY routes. */
 #include "daemon/api_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/log.h"
 #include "common/strv.h"
 
@@ -47,6 +50,47 @@ ApiRouter *api_server_router(ApiServer *s)
         return s->router;
 }
 
+int api_server_set_spool_dir(ApiServer *s, const char *dir, const char *sub, BerthError **err)
+{
+        char *copy = NULL;
+        if (asprintf(&copy, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "") < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        int r = mkdir_p(copy, 0700, err);
+        if (r < 0) {
+                free(copy);
+                return error_prefix(err, "request body spool directory");
+        }
+        free(s->spool_dir);
+        s->spool_dir = copy;
+        return 0;
+}
+
+static const char *spool_dir(const ApiServer *s)
+{
+        if (s->spool_dir)
+                return s->spool_dir;
+        const char *t = getenv("TMPDIR");
+        return t && *t ? t : "/var/tmp";
+}
+
+/* An unlinked read-write file in the spool directory. */
+static int spool_open(const ApiServer *s)
+{
+        const char *dir = spool_dir(s);
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+                return fd >= 0 ? fd : -errno;
+        /* a file system without O_TMPFILE */
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/body-XXXXXX", dir) < 0)
+                return -ENOMEM;
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        unlink(path);
+        return fd;
+}
+
 static void request_free(ApiRequest *req)
 {
         if (!req)
@@ -58,6 +102,8 @@ static void request_free(ApiRequest *req)
         strv_free(req->headers);
         free(req->path);
         free(req->body);
+        if (req->body_fd >= 0)
+                close(req->body_fd);
         free(req);
 }
 
@@ -123,6 +169,7 @@ static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, 
         if (!req)
                 return MHD_NO;
         *req_cls = req;
+        req->body_fd = -1;
         req->server = s;
         req->conn = conn;
         req->method = method;
@@ -145,8 +192,9 @@ static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, 
         log_debug("API: %s %s", method, url);
 
         req->body_limit = api_route_body_limit(req->match.route);
+        req->spool = (api_route_flags(req->match.route) & API_ROUTE_SPOOL_BODY) != 0;
         if (req->body_limit == 0)
-                req->body_limit = API_BODY_LIMIT_DEFAULT;
+                req->body_limit = req->spool ? SIZE_MAX : API_BODY_LIMIT_DEFAULT;
         /* Refuse an announced oversized body before reading a byte of it. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -165,10 +213,38 @@ static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, 
         return MHD_YES;
 }
 
+static void spool_body(ApiRequest *req, const char *data, size_t size)
+{
+        if (req->spool_error)
+                return;
+        if (size > req->body_limit - req->body_spooled) {
+                req->body_too_large = true;
+                return;
+        }
+        if (req->body_fd < 0) {
+                int fd = spool_open(req->server);
+                if (fd < 0) {
+                        req->spool_error = -fd;
+                        return;
+                }
+                req->body_fd = fd;
+        }
+        int r = write_all_fd(req->body_fd, data, size);
+        if (r < 0) {
+                req->spool_error = -r;
+                return;
+        }
+        req->body_spooled += size;
+}
+
 static void take_body(ApiRequest *req, const char *data, size_t size)
 {
         if (req->body_too_large || (api_route_flags(req->match.route) & API_ROUTE_NO_BODY))
                 return;
+        if (req->spool) {
+                spool_body(req, data, size);
+                return;
+        }
         if (size > req->body_limit - req->body_len) {
                 req->body_too_large = true;
                 free(req->body);
@@ -200,6 +276,17 @@ static enum MHD_Result dispatch(ApiRequest *req)
                 error_set(&err, EFBIG, "request body exceeds the limit of %zu bytes",
                           req->body_limit);
                 return reply_error_now(req, -EFBIG, err);
+        }
+        if (req->spool && !req->spool_error && req->body_fd < 0) {
+                int fd = spool_open(req->server);
+                if (fd < 0)
+                        req->spool_error = -fd;
+                req->body_fd = fd;
+        }
+        if (req->spool_error) {
+                error_set_errno(&err, req->spool_error, "store the request body in '%s'",
+                                spool_dir(req->server));
+                return reply_error_now(req, -req->spool_error, err);
         }
         ApiHandler fn = api_route_handler(req->match.route);
         int r = fn(req, api_route_userdata(req->match.route), &err);
@@ -318,6 +405,7 @@ ApiServer *api_server_free(ApiServer *s)
         close(s->stop_efd);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
+        free(s->spool_dir);
         free(s);
         return NULL;
 }
@@ -354,6 +442,37 @@ const char *api_request_query(const ApiRequest *req, const char *key)
         return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+typedef struct QueryAll {
+        const char *key;
+        char **values;
+        bool oom;
+} QueryAll;
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+        QueryAll *q = cls;
+        if (key && STREQ(key, q->key) && strv_append(&q->values, value ? value : "") < 0)
+                q->oom = true;
+        return MHD_YES;
+}
+
+int api_request_query_all(const ApiRequest *req, const char *key, char ***ret)
+{
+        QueryAll q = {.key = key};
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
+        if (!q.oom && !q.values) {
+                q.values = calloc(1, sizeof(char *));
+                q.oom = !q.values;
+        }
+        if (q.oom) {
+                strv_free(q.values);
+                return -ENOMEM;
+        }
+        *ret = q.values;
+        return 0;
+}
+
 bool api_request_query_bool(const ApiRequest *req, const char *key, bool def)
 {
         /* MHD reports "?all" (no '=') with a NULL value: present and empty. */
@@ -374,6 +493,15 @@ const char *api_request_body(const ApiRequest *req, size_t *ret_len)
         if (ret_len)
                 *ret_len = req->body_len;
         return req->body ? req->body : "";
+}
+
+int api_request_body_fd(const ApiRequest *req)
+{
+        if (!req->spool || req->body_fd < 0)
+                return -EBADF;
+        if (lseek(req->body_fd, 0, SEEK_SET) < 0)
+                return -errno;
+        return req->body_fd;
 }
 
 int api_request_json(const ApiRequest *req, bool allow_empty, json_t **ret, BerthError **err)

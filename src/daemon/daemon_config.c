@@ -22,6 +22,9 @@ enum {
         KEY_DEBUG,
         KEY_LOG_LEVEL,
         KEY_STORAGE_DRIVER,
+        KEY_BRIDGE,
+        KEY_BIP,
+        KEY_ADDRESS_POOLS,
         KEY_MAX,
 };
 
@@ -33,6 +36,9 @@ static const char *const key_names[KEY_MAX] = {
     [KEY_DEBUG] = "debug",
     [KEY_LOG_LEVEL] = "log-level",
     [KEY_STORAGE_DRIVER] = "storage-driver",
+    [KEY_BRIDGE] = "bridge",
+    [KEY_BIP] = "bip",
+    [KEY_ADDRESS_POOLS] = "default-address-pools",
 };
 
 DaemonConfig *daemon_config_free(DaemonConfig *c)
@@ -47,6 +53,9 @@ DaemonConfig *daemon_config_free(DaemonConfig *c)
         free(c->config_file);
         free(c->log_level);
         free(c->storage_driver);
+        free(c->bridge);
+        free(c->bip);
+        json_decref(c->address_pools);
         free(c);
         return NULL;
 }
@@ -56,6 +65,10 @@ void daemon_config_usage(const char *prog)
         printf("Usage: %s [OPTIONS]\n\n"
                "A self-sufficient runtime for containers, speaking the Docker Engine API.\n\n"
                "Options:\n"
+               "  -b, --bridge string         Bridge of the default network (default "
+               "\"" DAEMON_DEFAULT_BRIDGE "\")\n"
+               "      --bip string            Address and prefix of the default bridge "
+               "(default: a free pool)\n"
                "      --config-file string    Daemon configuration file (default "
                "\"" DAEMON_DEFAULT_CONFIG_FILE "\")\n"
                "      --data-root string      Root directory of persistent state (default "
@@ -159,7 +172,7 @@ static int set_flag(FlagValues *f, int key, const char *value)
 
 static int parse_flags(int argc, char **argv, DaemonConfig *c, FlagValues *f, BerthError **err)
 {
-        enum { OPT_DATA_ROOT = 1000, OPT_EXEC_ROOT, OPT_CONFIG_FILE };
+        enum { OPT_DATA_ROOT = 1000, OPT_EXEC_ROOT, OPT_CONFIG_FILE, OPT_BIP };
         static const struct option opts[] = {
             {"host", required_argument, NULL, 'H'},
             {"data-root", required_argument, NULL, OPT_DATA_ROOT},
@@ -169,6 +182,8 @@ static int parse_flags(int argc, char **argv, DaemonConfig *c, FlagValues *f, Be
             {"debug", no_argument, NULL, 'D'},
             {"log-level", required_argument, NULL, 'l'},
             {"storage-driver", required_argument, NULL, 's'},
+            {"bridge", required_argument, NULL, 'b'},
+            {"bip", required_argument, NULL, OPT_BIP},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, 'v'},
             {},
@@ -176,7 +191,7 @@ static int parse_flags(int argc, char **argv, DaemonConfig *c, FlagValues *f, Be
         optind = 0; /* restart getopt: tests parse several command lines */
         opterr = 0;
         int opt;
-        while ((opt = getopt_long(argc, argv, ":H:p:Dl:s:hv", opts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, ":H:p:Dl:s:b:hv", opts, NULL)) != -1) {
                 int r = 0;
                 switch (opt) {
                 case 'H':
@@ -204,6 +219,12 @@ static int parse_flags(int argc, char **argv, DaemonConfig *c, FlagValues *f, Be
                         break;
                 case 's':
                         r = set_flag(f, KEY_STORAGE_DRIVER, optarg);
+                        break;
+                case 'b':
+                        r = set_flag(f, KEY_BRIDGE, optarg);
+                        break;
+                case OPT_BIP:
+                        r = set_flag(f, KEY_BIP, optarg);
                         break;
                 case 'h':
                         c->show_help = true;
@@ -250,9 +271,9 @@ static int check_file(json_t *doc, FlagValues *f, BerthError **err)
                                 return error_set(err, ENOMEM, "out of memory");
                         continue;
                 }
-                bool ok = key == KEY_HOSTS   ? json_is_array(v)
-                          : key == KEY_DEBUG ? json_is_boolean(v)
-                                             : json_is_string(v);
+                bool ok = key == KEY_HOSTS || key == KEY_ADDRESS_POOLS ? json_is_array(v)
+                          : key == KEY_DEBUG                           ? json_is_boolean(v)
+                                                                       : json_is_string(v);
                 if (ok && key == KEY_HOSTS) {
                         size_t i;
                         json_t *e;
@@ -361,9 +382,15 @@ int daemon_config_load(int argc, char **argv, DaemonConfig **ret, BerthError **e
         if (take_string(val[KEY_DATA_ROOT], DAEMON_DEFAULT_DATA_ROOT, &c->data_root) < 0 ||
             take_string(val[KEY_EXEC_ROOT], DAEMON_DEFAULT_EXEC_ROOT, &c->exec_root) < 0 ||
             take_string(val[KEY_LOG_LEVEL], "info", &c->log_level) < 0 ||
-            take_string(val[KEY_STORAGE_DRIVER], DAEMON_DEFAULT_DRIVER, &c->storage_driver) < 0)
+            take_string(val[KEY_STORAGE_DRIVER], DAEMON_DEFAULT_DRIVER, &c->storage_driver) < 0 ||
+            take_string(val[KEY_BRIDGE], DAEMON_DEFAULT_BRIDGE, &c->bridge) < 0 ||
+            (val[KEY_BIP] && take_string(val[KEY_BIP], NULL, &c->bip) < 0))
                 return error_set(err, ENOMEM, "config: out of memory");
         c->debug = val[KEY_DEBUG] && json_is_true(val[KEY_DEBUG]);
+        c->address_pools = json_incref(val[KEY_ADDRESS_POOLS]);
+        if (!*c->bridge || strlen(c->bridge) > 15)
+                return error_set(err, EINVAL, "bridge: '%s' is not a valid interface name",
+                                 c->bridge);
         if (val[KEY_PIDFILE])
                 r = take_string(val[KEY_PIDFILE], NULL, &c->pidfile);
         else

@@ -3,6 +3,7 @@
  * errors). */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "common/error.h"
@@ -12,6 +13,7 @@
 #define DAEMON_DEFAULT_EXEC_ROOT   "/run/berth"
 #define DAEMON_DEFAULT_CONFIG_FILE "/etc/berth/daemon.json"
 #define DAEMON_DEFAULT_DRIVER      "overlay2"
+#define DAEMON_DEFAULT_BRIDGE      "berth0"
 
 typedef struct DaemonConfig {
         char **hosts;   /* as given: "unix:///path" */
@@ -22,6 +24,9 @@ typedef struct DaemonConfig {
         char *config_file;
         char *log_level;
         char *storage_driver;
+        char *bridge;          /* the default network's bridge ("bridge", -b) */
+        char *bip;             /* its address/prefix ("bip"); NULL = from the pools */
+        json_t *address_pools; /* "default-address-pools"; NULL = Docker's */
         bool debug;
         bool show_help;
         bool show_version;

@@ -44,6 +44,11 @@ Engine *engine_free(Engine *e);
 ImgStore *engine_images(Engine *e);
 const char *engine_runtime_root(const Engine *e);
 
+/* Container counts for /info (Containers, ContainersRunning, ...Paused,
+ * ...Stopped); any pointer may be NULL. */
+void engine_counts(Engine *e, unsigned *ret_total, unsigned *ret_running, unsigned *ret_paused,
+                   unsigned *ret_stopped);
+
 /* Registers /containers/... routes (the engine's own), /exec/..., /images/...
  * and /events: each api_*.c file has one such function. */
 int engine_register_routes(Engine *e, ApiRouter *r, BerthError **err);

@@ -1,5 +1,7 @@
-/* berthd: the berth daemon. For now it serves the system routes (/_ping,
- * /version, /info) on its unix sockets; the engine arrives route by route. */
+/* berthd: the berth daemon. It opens the engine (containers, images,
+ * events; restoring what runs), registers the system and engine routes and
+ * serves them on its unix sockets until SIGTERM/SIGINT. Containers keep
+ * running when berthd stops (live restore). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,14 +18,16 @@
 #include "daemon/api.h"
 #include "daemon/api_system.h"
 #include "daemon/daemon_config.h"
+#include "daemon/engine.h"
 #include "daemon/sysinfo.h"
 #include "git-commit.h"
 
 DEFINE_CLEANUP(ApiServer, api_server_free)
+DEFINE_CLEANUP(Engine, engine_free)
 
 /* Serves until SIGTERM/SIGINT. The signals are taken synchronously by this
  * thread; every thread the server starts inherits the blocked mask. */
-static int serve(DaemonConfig *c, const ApiSystemInfo *info, BerthError **err)
+static int serve(DaemonConfig *c, const ApiSystemInfo *info, Engine *engine, BerthError **err)
 {
         sigset_t set;
         sigemptyset(&set);
@@ -37,9 +41,14 @@ static int serve(DaemonConfig *c, const ApiSystemInfo *info, BerthError **err)
         int r = api_server_new(&server, err);
         if (r < 0)
                 return r;
+        if ((r = api_server_set_spool_dir(server, c->data_root, "tmp", err)) < 0)
+                return r;
         r = api_system_register(api_server_router(server), info);
         if (r < 0)
                 return error_set(err, r, "register the system routes");
+        r = engine_register_routes(engine, api_server_router(server), err);
+        if (r < 0)
+                return error_prefix(err, "register the engine routes");
         STRV_FOREACH(sock, c->sockets)
         {
                 r = api_server_listen_unix(server, *sock, err);
@@ -86,6 +95,27 @@ static int run(DaemonConfig *c, BerthError **err)
 
         _cleanup_free_ char *engine_id = NULL;
         r = sysinfo_engine_id(c->data_root, &engine_id, err);
+        _cleanup_(engine_freep) Engine *engine = NULL;
+        if (r >= 0) {
+                /* The engine starts threads: they must inherit the mask that
+                 * lets serve() take the signals synchronously. */
+                sigset_t set;
+                sigemptyset(&set);
+                sigaddset(&set, SIGTERM);
+                sigaddset(&set, SIGINT);
+                sigaddset(&set, SIGHUP);
+                pthread_sigmask(SIG_BLOCK, &set, NULL);
+                signal(SIGPIPE, SIG_IGN);
+                EngineConfig ec = {
+                    .data_root = c->data_root,
+                    .exec_root = c->exec_root,
+                    .storage_driver = c->storage_driver,
+                    .debug = c->debug,
+                };
+                r = engine_new(&ec, &engine, err);
+                if (r < 0)
+                        error_prefix(err, "start the engine");
+        }
         if (r >= 0) {
                 ApiSystemInfo info = {
                     .engine_id = engine_id,
@@ -93,7 +123,7 @@ static int run(DaemonConfig *c, BerthError **err)
                     .storage_driver = c->storage_driver,
                     .debug = c->debug,
                 };
-                r = serve(c, &info, err);
+                r = serve(c, &info, engine, err);
         }
         daemon_pidfile_remove(c->pidfile);
         return r;

@@ -71,3 +71,7 @@ int specgen_write_etc_files(const SpecgenInput *in, BerthError **err);
 /* Docker's default seccomp profile as an OCI linux.seccomp object, for the
  * given capabilities (some syscalls are allowed only with a capability). */
 json_t *specgen_default_seccomp(const char *const *caps);
+
+/* Docker's signal names ("SIGTERM", "term", "15", "RTMIN+3") to a number;
+ * -EINVAL for anything else (as moby/sys/signal's ParseSignal). */
+int specgen_parse_signal(const char *raw);

@@ -1,6 +1,8 @@
 /* A pull stream of the uncompressed bytes of a layer: the compression is
- * detected from the magic bytes and decoded by libarchive's filters (raw
- * format), so the tar parser and the diff_id hash see the same bytes. */
+ * detected from the magic bytes. gzip from a regular file is decoded whole
+ * by libdeflate (fastgz.h), gzip from a pipe (or too large to hold) by zlib
+ * as a stream; zstd, xz and bzip2 by libarchive's filters (raw format). The
+ * tar parser and the diff_id hash see the same bytes. */
 #pragma once
 
 #include <stddef.h>
@@ -27,6 +29,7 @@ typedef struct ImgDecompressor ImgDecompressor;
 int img_decompressor_new(int fd, ImgDecompressor **ret, BerthError **err);
 ImgCompression img_decompressor_compression(const ImgDecompressor *d);
 /* Points *ret_buf at the next uncompressed bytes (valid until the next call)
- * and returns their count; 0 at the end of the stream. */
+ * and returns their count; 0 at the end of the stream. A regular file is
+ * read from its current offset, which ends after the stream. */
 ssize_t img_decompressor_read(ImgDecompressor *d, const void **ret_buf, BerthError **err);
 ImgDecompressor *img_decompressor_free(ImgDecompressor *d);

@@ -1,13 +1,16 @@
 /* overlay: layers are lowerdirs, each container gets its own upper and work
  * dir. Mounted with the new mount API, one "lowerdir+" per layer, so many
  * layers never hit the one-page limit of mount(2)'s option string (and no
- * chdir or short symlinks are needed). Kernels before 6.8 lack "lowerdir+":
- * they get a classic mount(2) when the joined list fits in a page. */
+ * chdir or short symlinks are needed). Kernels before 6.8 lack "lowerdir+"
+ * (the probe finds out once): they get mount(2), with short symlinks and
+ * relative lower paths when the absolute ones do not fit in a page, as
+ * Docker's overlay2 does (overlay_legacy.c). */
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/strv.h"
 #include "image/layer_diff.h"
 #include "image/layerstore_internal.h"
+#include "image/overlay_legacy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,36 +34,24 @@ static void fs_log(int fsfd, char *buf, size_t len)
         }
 }
 
-static int legacy_mount(char **lowers, const char *upper, const char *work, const char *target,
-                        BerthError **err)
+/* ls is NULL for the probe (no short links). */
+static int legacy_mount(ImgLayerStore *ls, char **lowers, const char *upper, const char *work,
+                        const char *target, BerthError **err)
 {
-        size_t len = 64 + strlen(upper) + strlen(work);
-        for (size_t i = 0; lowers[i]; i++)
-                len += strlen(lowers[i]) + 1;
-        if (len >= (size_t)getpagesize())
-                return error_set(err, E2BIG,
-                                 "overlay: %zu layers do not fit in mount options on this kernel "
-                                 "(needs lowerdir+, Linux 6.8)",
-                                 strv_length(lowers));
-        _cleanup_free_ char *opts = malloc(len);
-        if (!opts)
-                return error_set(err, ENOMEM, "out of memory");
-        char *p = opts + sprintf(opts, "lowerdir=");
-        for (size_t i = 0; lowers[i]; i++)
-                p += sprintf(p, "%s%s", i ? ":" : "", lowers[i]);
-        sprintf(p, ",upperdir=%s,workdir=%s", upper, work);
-        if (mount("overlay", target, "overlay", 0, opts) < 0)
-                return error_set_errno(err, errno, "overlay: mount '%s'", target);
-        return 0;
+        img_overlay_set_legacy(true);
+        return img_overlay_legacy_mount(ls ? ls->root : NULL, ls ? ls->root_fd : -1, lowers, upper,
+                                        work, target, err);
 }
 
-static int overlay_mount_at(char **lowers, const char *upper, const char *work, const char *target,
-                            BerthError **err)
+static int overlay_mount_at(ImgLayerStore *ls, char **lowers, const char *upper, const char *work,
+                            const char *target, BerthError **err)
 {
+        if (img_overlay_use_legacy())
+                return legacy_mount(ls, lowers, upper, work, target, err);
         _cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fsfd < 0) {
                 if (errno == ENOSYS)
-                        return legacy_mount(lowers, upper, work, target, err);
+                        return legacy_mount(ls, lowers, upper, work, target, err);
                 return error_set_errno(err, errno, "overlay: open the filesystem");
         }
         char log[256];
@@ -68,7 +59,7 @@ static int overlay_mount_at(char **lowers, const char *upper, const char *work, 
                 if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) == 0)
                         continue;
                 if (i == 0 && errno == EINVAL) /* kernel without lowerdir+ */
-                        return legacy_mount(lowers, upper, work, target, err);
+                        return legacy_mount(ls, lowers, upper, work, target, err);
                 int e = errno;
                 fs_log(fsfd, log, sizeof(log));
                 return error_set_errno(err, e, "overlay: lower layer '%s'%s%s", lowers[i],
@@ -120,8 +111,12 @@ int img_overlay_probe(const char *dir, BerthError **err)
                    mkdir(merged, 0755) < 0) {
                 r = error_set_errno(err, errno, "overlay probe: create directories in '%s'", base);
         } else {
+                /* Decides the mount path of every later mount: the new
+                 * API with lowerdir+, or mount(2) (old kernel, or forced
+                 * by BERTH_OVERLAY_MOUNT=legacy for tests). */
+                img_overlay_set_legacy(img_overlay_legacy_forced());
                 char *lowers[] = {lower, NULL};
-                r = overlay_mount_at(lowers, upper, work, merged, err);
+                r = overlay_mount_at(NULL, lowers, upper, work, merged, err);
                 if (r >= 0)
                         umount2(merged, MNT_DETACH);
         }
@@ -165,7 +160,7 @@ static int overlay_mount(ImgLayerStore *ls, const char *chain_id, const char *co
                                                "overlay: create the empty lower dir");
                 }
         }
-        return overlay_mount_at(lowers, upper, work, rootfs, err);
+        return overlay_mount_at(ls, lowers, upper, work, rootfs, err);
 }
 
 static int overlay_unmount(ImgLayerStore *ls, const char *container_dir, const char *rootfs,

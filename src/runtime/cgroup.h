@@ -46,6 +46,10 @@ int rt_cgroup_pids(RtCgroup *cg, pid_t **ret, size_t *ret_n, BerthError **err);
 int rt_cgroup_kill_all(RtCgroup *cg, int sig, BerthError **err);
 /* How many times the OOM killer struck in this cgroup. */
 int rt_cgroup_oom_kills(RtCgroup *cg, uint64_t *ret, BerthError **err);
+/* Usage read back from the cgroup, as the "data" of runc's stats event:
+ * {"cpu": {"usage": {...}, "throttling": {...}}, "memory": {...},
+ * "pids": {...}, "blkio": {...}, "hugetlb": {}}. Missing files read as 0. */
+int rt_cgroup_stats(RtCgroup *cg, json_t **ret, BerthError **err);
 /* Removes the cgroup from every hierarchy; processes still inside are killed
  * first (SIGKILL) and waited for, briefly. */
 int rt_cgroup_destroy(RtCgroup *cg, BerthError **err);

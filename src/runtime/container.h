@@ -5,9 +5,11 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "runtime/spec.h"
 #include "runtime/state.h"
 
 typedef struct RtCreateOptions {
@@ -28,7 +30,10 @@ typedef struct RtCreateOptions {
  * for `start`. ret_pid (may be NULL) receives the init's host pid. On failure
  * nothing is left behind (no process, cgroup, mount or state directory). */
 int rt_container_create(const RtCreateOptions *o, pid_t *ret_pid, BerthError **err);
-/* Lets a created container run its process, then runs poststart hooks. */
+/* Lets a created container run its process and waits until it is exec'd; a
+ * failure to exec it (or of a startContainer hook) is returned as the init
+ * reported it ("exec '/bin/x': No such file or directory"). Then runs the
+ * poststart hooks. */
 int rt_container_start(const char *root, const char *id, BerthError **err);
 /* create + start in one process, without the fifo. With o->detach it returns
  * once the process runs (ret_status = 0, ret_pid set); otherwise it forwards
@@ -61,7 +66,7 @@ typedef struct RtExecOptions {
         const char *console_socket;
         char **env; /* appended to the config's env */
         const char *cwd;
-        const char *user; /* "uid[:gid]" */
+        const char *user; /* "user[:group]": numbers, or names in the container */
         char **caps;      /* added to every set */
         char **additional_gids;
         bool no_new_privs;
@@ -73,6 +78,20 @@ typedef struct RtExecOptions {
 /* Runs a process in a running container. Without detach it waits and stores
  * the exit status (code, or 128 + signal) in *ret_status. */
 int rt_container_exec(const RtExecOptions *o, pid_t *ret_pid, int *ret_status, BerthError **err);
+
+/* `update`: applies res to the cgroup of a running, paused or created
+ * container (device rules are not changed: res->devices is ignored). Only
+ * the fields that are set are written. */
+int rt_container_update(const char *root, const char *id, const RtResources *res, BerthError **err);
+/* `events --stats`: the container's cgroup usage (see rt_cgroup_stats). */
+int rt_container_stats(const char *root, const char *id, json_t **ret, BerthError **err);
+/* How many times the OOM killer struck in the container's cgroup. */
+int rt_container_oom_kills(const char *root, const char *id, uint64_t *ret, BerthError **err);
+
+/* The OCI "features" document (runtime-spec features.md): hooks, mount
+ * options, namespaces the kernel has, capabilities, cgroup and seccomp
+ * support. Caller owns the reference. */
+json_t *rt_features(void);
 
 /* CVE-2019-5736: call first thing in main() of a program that runs `exec`
  * (see container_exe.c and container_child.c). It re-executes the program

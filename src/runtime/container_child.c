@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -105,13 +106,25 @@ int rt_proc_set_oom_score_adj(const RtProcess *p, BerthError **err)
         return 0;
 }
 
-int rt_proc_set_identity(const RtProcess *p, const RtSeccompProgram *sc, BerthError **err)
+int rt_proc_set_identity(const RtProcess *p, const RtSeccompProgram *sc, int sync_fd,
+                         BerthError **err)
 {
         int r;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return error_set_errno(err, errno, "set no_new_privs");
-        if (sc && !p->no_new_privileges && (r = rt_seccomp_load(sc, err)) < 0)
-                return error_prefix(err, "load seccomp filter");
+        /* a listener fd must reach the runtime while it still listens: load
+         * such a filter now even with no_new_privs */
+        if (sc && (!p->no_new_privileges || sc->notify)) {
+                if ((r = rt_seccomp_load(sc, err)) < 0)
+                        return error_prefix(err, "load seccomp filter");
+                if (sc->notify) {
+                        int s = rt_sync_send_fd(sync_fd, RT_SYNC_SECCOMP, r, NULL);
+                        close(r);
+                        if (s < 0)
+                                return error_set_errno(err, s,
+                                                       "send the seccomp listener to the runtime");
+                }
+        }
         if ((r = rt_caps_prepare(p, err)) < 0)
                 return r;
         if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0 &&
@@ -292,6 +305,55 @@ static int make_cwd(const char *rootfs, const RtProcess *p, BerthError **err)
         return 0;
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The time namespace: only unshare() makes one, and it is for the children
+ * of the caller; its offsets are written before anyone is in it, then we
+ * join it ourselves through time_for_children. */
+static int enter_time_ns(const RtChildArgs *a, BerthError **err)
+{
+        if (a->timens_fd >= 0) {
+                if (setns(a->timens_fd, CLONE_NEWTIME) < 0)
+                        return error_set_errno(err, errno,
+                                               "join the time namespace of linux.namespaces");
+                return 0;
+        }
+        if (!a->new_timens)
+                return 0;
+        if (unshare(CLONE_NEWTIME) < 0)
+                return error_set_errno(err, errno, "create the time namespace");
+        const RtLinux *l = &a->spec->linux_;
+        char buf[128];
+        int n = 0;
+        if (l->monotonic.set)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "monotonic %" PRId64 " %u\n",
+                              l->monotonic.secs, l->monotonic.nanosecs);
+        if (l->boottime.set)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "boottime %" PRId64 " %u\n",
+                              l->boottime.secs, l->boottime.nanosecs);
+        if (n > 0) {
+                /* one write per clock: the kernel takes one line at a time */
+                char *save = NULL;
+                for (char *line = strtok_r(buf, "\n", &save); line;
+                     line = strtok_r(NULL, "\n", &save)) {
+                        int r = write_file_string("/proc/self/timens_offsets", line, NULL);
+                        if (r < 0)
+                                return error_set_errno(err, r,
+                                                       "write linux.timeOffsets '%s' to "
+                                                       "/proc/self/timens_offsets",
+                                                       line);
+                }
+        }
+        _cleanup_close_ int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open /proc/self/ns/time_for_children");
+        if (setns(fd, CLONE_NEWTIME) < 0)
+                return error_set_errno(err, errno, "enter the new time namespace");
+        return 0;
+}
+
 static int child_setup(RtChildArgs *a, char **ret_state, char **ret_exec, BerthError **err)
 {
         const RtSpec *spec = a->spec;
@@ -323,6 +385,8 @@ static int child_setup(RtChildArgs *a, char **ret_state, char **ret_exec, BerthE
                 return error_set_errno(err, errno, "join the mount namespace of linux.namespaces");
         if ((a->unshare_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 return error_set_errno(err, errno, "create the cgroup namespace");
+        if ((r = enter_time_ns(a, err)) < 0)
+                return r;
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
                 return error_set_errno(err, errno, "set hostname '%s'", spec->hostname);
         if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
@@ -331,6 +395,7 @@ static int child_setup(RtChildArgs *a, char **ret_state, char **ret_exec, BerthE
             r != -EPERM && r != -EACCES)
                 return error_set_errno(err, r, "create a session keyring");
 
+        rt_rootfs_set_idmap_fds(a->idmap_fds, spec->n_mounts);
         if ((r = rt_rootfs_prepare(spec, a->rootfs, err)) < 0)
                 return r;
         if (a->has_hooks_in_parent) {
@@ -353,33 +418,43 @@ static int child_setup(RtChildArgs *a, char **ret_state, char **ret_exec, BerthE
         if ((r = rt_proc_set_rlimits(p, a->sync_fd, err)) < 0 ||
             (r = rt_proc_set_oom_score_adj(p, err)) < 0)
                 return r;
-        if (p->terminal) {
-                r = rt_terminal_setup(p, a->console_fd, a->sync_fd, err);
-                if (r < 0)
-                        return r;
-        } else if (setsid() < 0) {
-                return error_set_errno(err, errno, "setsid");
-        }
-        if (a->console_fd >= 0)
-                close(a->console_fd);
-        if ((r = rt_proc_set_identity(p, a->seccomp, err)) < 0)
-                return r;
-        if ((r = rt_proc_chdir(p, err)) < 0)
-                return r;
-        if ((r = rt_proc_resolve_exec(p, ret_exec, err)) < 0)
-                return r;
-        int *keep[] = {&a->sync_fd, &a->fifo_fd};
-        if ((r = rt_proc_prepare_fds(a->preserve_fds, keep, ARRAY_SIZE(keep), err)) < 0)
+        int *keep[] = {&a->sync_fd, &a->fifo_fd, &a->status_fd};
+        if ((r = rt_proc_enter(p, a->seccomp, a->sync_fd, &a->console_fd, a->preserve_fds, keep,
+                               ARRAY_SIZE(keep), ret_exec, err)) < 0)
                 return r;
         (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         return 0;
 }
 
-static _Noreturn void fail_after_ready(int sync_fd, BerthError *e)
+int rt_proc_enter(const RtProcess *p, const RtSeccompProgram *sc, int sync_fd, int *console_fd,
+                  int preserve_fds, int **keep, size_t n_keep, char **ret_exec, BerthError **err)
 {
-        /* `run` still listens on the sync socket; after `create` the
-         * runtime is gone and stderr is all we have */
-        if (rt_sync_send_error(sync_fd, e, EIO) < 0 && e && e->message)
+        int r;
+        if (p->terminal) {
+                if ((r = rt_terminal_setup(p, *console_fd, sync_fd, err)) < 0)
+                        return r;
+        } else if (setsid() < 0) {
+                return error_set_errno(err, errno, "setsid");
+        }
+        if (*console_fd >= 0) {
+                close(*console_fd);
+                *console_fd = -1;
+        }
+        if ((r = rt_proc_set_identity(p, sc, sync_fd, err)) < 0)
+                return r;
+        if ((r = rt_proc_chdir(p, err)) < 0)
+                return r;
+        if ((r = rt_proc_resolve_exec(p, ret_exec, err)) < 0)
+                return r;
+        return rt_proc_prepare_fds(preserve_fds, keep, n_keep, err);
+}
+
+static _Noreturn void fail_after_ready(int sync_fd, int status_fd, BerthError *e)
+{
+        /* `run` still listens on the sync socket; after `create`, `start`
+         * reads exec.status; stderr is the last resort */
+        if (rt_exec_status_report(status_fd, e) < 0 && rt_sync_send_error(sync_fd, e, EIO) < 0 &&
+            e && e->message)
                 dprintf(STDERR_FILENO, "berth-runtime: %s\n", e->message);
         _exit(127);
 }
@@ -411,12 +486,13 @@ _Noreturn void rt_child_main(RtChildArgs *a)
         const RtSpec *spec = a->spec;
         if (spec->hooks[RT_HOOK_START_CONTAINER].n > 0 &&
             rt_hooks_run(spec, RT_HOOK_START_CONTAINER, state, &err) < 0)
-                fail_after_ready(a->sync_fd, err);
-        if (a->seccomp && a->proc->no_new_privileges && rt_seccomp_load(a->seccomp, &err) < 0) {
+                fail_after_ready(a->sync_fd, a->status_fd, err);
+        if (a->seccomp && a->proc->no_new_privileges && !a->seccomp->notify &&
+            rt_seccomp_load(a->seccomp, &err) < 0) {
                 error_prefix(&err, "load seccomp filter");
-                fail_after_ready(a->sync_fd, err);
+                fail_after_ready(a->sync_fd, a->status_fd, err);
         }
         execve(exec_path, a->proc->args, a->proc->env ? a->proc->env : (char *[]){NULL});
         error_set_errno(&err, errno, "exec '%s'", a->proc->args[0]);
-        fail_after_ready(a->sync_fd, err);
+        fail_after_ready(a->sync_fd, a->status_fd, err);
 }

@@ -26,6 +26,7 @@
 #include "runtime/container.h"
 #include "runtime/container_internal.h"
 #include "runtime/hooks.h"
+#include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
 #include "runtime/sync.h"
@@ -159,8 +160,10 @@ typedef struct NsPlan {
         unsigned long clone_flags;
         int unshare_flags;
         bool new_userns;
+        bool new_timens;
         int userns_fd;
         int mntns_fd;
+        int timens_fd;
         NsJoin joins[RT_NS_COUNT];
         size_t n_joins;
 } NsPlan;
@@ -171,12 +174,14 @@ static void ns_plan_done(NsPlan *p)
                 close(p->userns_fd);
         if (p->mntns_fd >= 0)
                 close(p->mntns_fd);
-        p->userns_fd = p->mntns_fd = -1;
+        if (p->timens_fd >= 0)
+                close(p->timens_fd);
+        p->userns_fd = p->mntns_fd = p->timens_fd = -1;
 }
 
 static int ns_plan(const RtSpec *spec, NsPlan *p, BerthError **err)
 {
-        *p = (NsPlan){.userns_fd = -1, .mntns_fd = -1};
+        *p = (NsPlan){.userns_fd = -1, .mntns_fd = -1, .timens_fd = -1};
         const RtNamespace *user = rt_spec_find_ns(spec, RT_NS_USER);
         bool join_user = user && user->path;
         if (!rt_spec_find_ns(spec, RT_NS_MOUNT))
@@ -185,10 +190,10 @@ static int ns_plan(const RtSpec *spec, NsPlan *p, BerthError **err)
         for (size_t i = 0; i < spec->linux_.n_namespaces; i++) {
                 const RtNamespace *ns = &spec->linux_.namespaces[i];
                 int flag = rt_ns_clone_flag(ns->type);
-                if (ns->type == RT_NS_TIME)
+                if (ns->type == RT_NS_TIME && access("/proc/self/ns/time", F_OK) < 0)
                         return error_set(err, EOPNOTSUPP,
-                                         "config.json: linux.namespaces: the time namespace is "
-                                         "not supported");
+                                         "config.json: linux.namespaces: this kernel has no time "
+                                         "namespace (/proc/self/ns/time)");
                 if (ns->path && *ns->path) {
                         int fd = open_ns_path(ns, err);
                         if (fd < 0)
@@ -197,6 +202,8 @@ static int ns_plan(const RtSpec *spec, NsPlan *p, BerthError **err)
                                 p->userns_fd = fd;
                         else if (ns->type == RT_NS_MOUNT)
                                 p->mntns_fd = fd;
+                        else if (ns->type == RT_NS_TIME)
+                                p->timens_fd = fd; /* joined by the child */
                         else
                                 p->joins[p->n_joins++] = (NsJoin){flag, fd, -1};
                         continue;
@@ -204,6 +211,10 @@ static int ns_plan(const RtSpec *spec, NsPlan *p, BerthError **err)
                 if (ns->type == RT_NS_USER) {
                         p->new_userns = true;
                         p->clone_flags |= CLONE_NEWUSER;
+                } else if (ns->type == RT_NS_TIME) {
+                        /* clone() has no bit for it: the child unshares, sets
+                         * the offsets, then joins it */
+                        p->new_timens = true;
                 } else if (ns->type == RT_NS_CGROUP) {
                         /* after the init is in its cgroup, so that it is the root */
                         p->unshare_flags |= CLONE_NEWCGROUP;
@@ -305,6 +316,15 @@ static int await_ready(CreateCtx *c, BerthError **err)
                         if ((r = rt_sync_send(c->sync_fd, RT_SYNC_HOOKS_DONE, 0, NULL)) < 0)
                                 return error_set_errno(err, r, "resume the container init");
                         continue;
+                case RT_SYNC_SECCOMP: {
+                        _cleanup_free_ char *text = state_json_text(c->state);
+                        r = rt_seccomp_notify_send(c->spec->linux_.seccomp, m.fd, c->pid, text,
+                                                   err);
+                        rt_sync_msg_done(&m);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 case RT_SYNC_READY:
                         rt_sync_msg_done(&m);
                         return 0;
@@ -399,8 +419,10 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
         _cleanup_free_ char *cg_path = NULL;
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fifo_fd = -1;
+        _cleanup_close_ int status_fd = -1;
+        int *idmap_fds = NULL;
         _cleanup_close_ int console_fd = -1;
-        NsPlan plan = {.userns_fd = -1, .mntns_fd = -1};
+        NsPlan plan = {.userns_fd = -1, .mntns_fd = -1, .timens_fd = -1};
         RtResources res_copy;
         _cleanup_free_ RtDeviceRule *rules = NULL;
         const RtResources *res = NULL;
@@ -463,6 +485,11 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
                         r = error_set_errno(err, errno, "open '%s'", fifo);
                         goto fail;
                 }
+                status_fd = rt_exec_status_open(c->root, o->id, err);
+                if (status_fd < 0) {
+                        r = status_fd;
+                        goto fail;
+                }
         }
         if (proc->terminal && o->console_socket) {
                 console_fd = rt_console_connect(o->console_socket, err);
@@ -471,6 +498,8 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
                         goto fail;
                 }
         }
+        if ((r = rt_rootfs_idmap_prepare(spec, &idmap_fds, err)) < 0)
+                goto fail;
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 r = error_set_errno(err, errno, "create sync socket");
@@ -484,6 +513,7 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
             .seccomp = c->seccomp,
             .sync_fd = sv[1],
             .fifo_fd = fifo_fd,
+            .status_fd = status_fd,
             .console_fd = console_fd,
             .pty_to_parent = pty_to_parent,
             .preserve_fds = o->preserve_fds,
@@ -491,6 +521,9 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
             .no_new_keyring = o->no_new_keyring,
             .userns_fd = plan.userns_fd,
             .mntns_fd = plan.mntns_fd,
+            .timens_fd = plan.timens_fd,
+            .idmap_fds = idmap_fds,
+            .new_timens = plan.new_timens,
             .unshare_flags = plan.unshare_flags,
             .new_userns = plan.new_userns,
             .has_hooks_in_parent = has_parent_hooks(spec),
@@ -505,6 +538,8 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
                 rt_child_main(&args);
         }
         int clone_errno = errno;
+        rt_rootfs_idmap_done(idmap_fds, spec->n_mounts); /* the child has its copies */
+        idmap_fds = NULL;
         ns_restore(plan.joins, plan.n_joins);
         plan.n_joins = 0;
         ns_plan_done(&plan);
@@ -542,6 +577,7 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
         return 0;
 
 fail:
+        rt_rootfs_idmap_done(idmap_fds, c->spec ? c->spec->n_mounts : 0);
         ns_restore(plan.joins, plan.n_joins);
         ns_plan_done(&plan);
         ctx_abort(c);

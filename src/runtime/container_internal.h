@@ -23,13 +23,17 @@ typedef struct RtChildArgs {
         const RtSeccompProgram *seccomp; /* NULL = none */
         int sync_fd;                     /* child end of the sync socket */
         int fifo_fd;                     /* exec.fifo opened O_RDWR; -1 for run */
-        int console_fd;                  /* connected --console-socket; -1 */
-        bool pty_to_parent;              /* terminal without console socket (run in foreground) */
+        int status_fd;      /* exec.status fifo O_RDWR: a failure after start; -1 for run */
+        int console_fd;     /* connected --console-socket; -1 */
+        bool pty_to_parent; /* terminal without console socket (run in foreground) */
         int preserve_fds;
         bool no_pivot;
         bool no_new_keyring;
-        int userns_fd;     /* join this user namespace first; -1 */
-        int mntns_fd;      /* join this mount namespace; -1 */
+        int userns_fd;        /* join this user namespace first; -1 */
+        int mntns_fd;         /* join this mount namespace; -1 */
+        int timens_fd;        /* join this time namespace; -1 */
+        const int *idmap_fds; /* per spec mount: detached idmapped tree, or -1; NULL: none */
+        bool new_timens;      /* unshare a time namespace with linux.timeOffsets */
         int unshare_flags; /* created by unshare() in the child (user ns joined by path, cgroup) */
         bool new_userns;
         bool has_hooks_in_parent; /* createRuntime/prestart: stop for the parent */
@@ -44,7 +48,13 @@ int rt_proc_set_rlimits(const RtProcess *p, int sync_fd, BerthError **err);
 int rt_proc_set_oom_score_adj(const RtProcess *p, BerthError **err);
 /* no_new_privs, caps, groups, gid, uid, umask; seccomp when no_new_privs is
  * off (loading then needs CAP_SYS_ADMIN, so before the switch of user). */
-int rt_proc_set_identity(const RtProcess *p, const RtSeccompProgram *sc, BerthError **err);
+int rt_proc_set_identity(const RtProcess *p, const RtSeccompProgram *sc, int sync_fd,
+                         BerthError **err);
+/* SCMP_ACT_NOTIFY: hands the listener fd received from the child to the
+ * agent at linux.seccomp.listenerPath, with the container process state
+ * (runtime-spec: ociVersion, fds ["seccompFd"], pid, metadata, state). */
+int rt_seccomp_notify_send(const RtSeccomp *cfg, int listener_fd, pid_t pid, const char *state_json,
+                           BerthError **err);
 int rt_proc_chdir(const RtProcess *p, BerthError **err);
 /* execvpe's search with the container's PATH; ret is the path to exec. */
 int rt_proc_resolve_exec(const RtProcess *p, char **ret, BerthError **err);
@@ -52,6 +62,11 @@ int rt_proc_resolve_exec(const RtProcess *p, char **ret, BerthError **err);
  * other fd above 2 gets CLOEXEC, so exec leaves only those. *keep (n of
  * them) are moved above the preserved range when needed. */
 int rt_proc_prepare_fds(int preserve_fds, int **keep, size_t n, BerthError **err);
+/* The common tail of init and exec: terminal (or setsid), closes
+ * *console_fd, identity, cwd, finds the binary and closes the fds the
+ * process must not see (keeping *keep). */
+int rt_proc_enter(const RtProcess *p, const RtSeccompProgram *sc, int sync_fd, int *console_fd,
+                  int preserve_fds, int **keep, size_t n_keep, char **ret_exec, BerthError **err);
 /* Opens a pty in the container's /dev/pts, sends the master to console_fd
  * (the runc protocol: SCM_RIGHTS + name) or to the parent over sync_fd,
  * and makes the slave the controlling terminal and stdio. */
@@ -61,6 +76,18 @@ int rt_terminal_proxy(int master, pid_t child);
 /* Connects to a console socket path. */
 int rt_console_connect(const char *path, BerthError **err);
 
+/* exec.status: a fifo in the state directory that the init holds open for
+ * writing (O_CLOEXEC) from create until its execve. `start` opens it for
+ * reading before it signals exec.fifo and then reads until EOF: nothing
+ * means the execve succeeded, else one sync message (code + sentence). */
+int rt_exec_status_open(const char *root, const char *id, BerthError **err);
+/* Child side: writes e to fd; -EBADF when fd < 0. */
+int rt_exec_status_report(int fd, const BerthError *e);
+/* start side: fd (O_RDONLY) is read to EOF; a reported failure becomes *err. */
+int rt_exec_status_wait(int fd, BerthError **err);
+
+/* Writes one map ("uid_map" or "gid_map") of pid's user namespace. */
+int rt_userns_write_map(pid_t pid, const char *file, const RtIdMap *m, size_t n, BerthError **err);
 /* Writes uid_map/gid_map of pid. */
 int rt_userns_write_maps(pid_t pid, const RtSpec *spec, BerthError **err);
 

@@ -28,16 +28,22 @@
 #include "common/log.h"
 #include "runtime/container.h"
 #include "runtime/container_internal.h"
+#include "runtime/passwd.h"
 #include "runtime/spec.h"
 #include "runtime/sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 /* In joining order; pid is handled by the parent. */
 static const struct {
         int flag;
         const char *name;
 } exec_ns[] = {
-    {CLONE_NEWNET, "net"},       {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"},
-    {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"},  {CLONE_NEWUSER, "user"},
+    {CLONE_NEWTIME, "time"}, {CLONE_NEWNET, "net"},       {CLONE_NEWIPC, "ipc"},
+    {CLONE_NEWUTS, "uts"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"},
+    {CLONE_NEWUSER, "user"},
 };
 
 typedef struct ExecChild {
@@ -69,24 +75,12 @@ static int exec_child_setup(ExecChild *a, char **ret_exec, BerthError **err)
         }
         if ((r = rt_proc_set_rlimits(p, a->sync_fd, err)) < 0)
                 return r;
-        if (p->terminal) {
-                if ((r = rt_terminal_setup(p, a->console_fd, a->sync_fd, err)) < 0)
-                        return r;
-        } else if (setsid() < 0) {
-                return error_set_errno(err, errno, "setsid");
-        }
-        if (a->console_fd >= 0)
-                close(a->console_fd);
-        if ((r = rt_proc_set_identity(p, a->seccomp, err)) < 0)
-                return r;
-        if ((r = rt_proc_chdir(p, err)) < 0)
-                return r;
-        if ((r = rt_proc_resolve_exec(p, ret_exec, err)) < 0)
-                return r;
         int *keep[] = {&a->sync_fd};
-        if ((r = rt_proc_prepare_fds(a->preserve_fds, keep, 1, err)) < 0)
+        if ((r = rt_proc_enter(p, a->seccomp, a->sync_fd, &a->console_fd, a->preserve_fds, keep,
+                               ARRAY_SIZE(keep), ret_exec, err)) < 0)
                 return r;
-        if (a->seccomp && p->no_new_privileges && (r = rt_seccomp_load(a->seccomp, err)) < 0)
+        if (a->seccomp && p->no_new_privileges && !a->seccomp->notify &&
+            (r = rt_seccomp_load(a->seccomp, err)) < 0)
                 return error_prefix(err, "load seccomp filter");
         (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         return 0;
@@ -130,16 +124,31 @@ static int parse_uint(const char *s, uint32_t *ret)
         return 0;
 }
 
+/* --user: numbers as they are; names through the container's own
+ * /etc/passwd and /etc/group, read through /proc/PID/root (its mount
+ * namespace, after pivot_root) and resolved inside that root. */
+static int resolve_user(const char *spec, const RtState *st, RtUserIds *ret, BerthError **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/root", (int)st->pid);
+        _cleanup_close_ int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return error_set_errno(err, errno, "open %s", path);
+        if (!rt_proc_alive(st->pid, st->pid_start))
+                return error_set(err, ESRCH, "cannot exec in a stopped container");
+        return rt_user_resolve(root, spec, ret, err);
+}
+
 /* The process: process.json as given, or the config's process with the
  * command line's overrides (what runc does). Edited as JSON, then parsed by
  * the config parser, so both paths are validated the same way. */
-static int build_process(const RtExecOptions *o, const RtSpec *spec, RtProcess **ret,
-                         BerthError **err)
+static int build_process(const RtExecOptions *o, const RtSpec *spec, const RtState *st,
+                         RtProcess **ret, BerthError **err)
 {
         _cleanup_json_ json_t *doc = NULL;
         int r;
         if (o->process_path) {
-                if ((r = json_load_path(o->process_path, "process.json", &doc, err)) < 0)
+                if ((r = rt_spec_load_text(o->process_path, "process.json", &doc, err)) < 0)
                         return r;
                 if (o->tty_set)
                         json_object_set_new(doc, "terminal", json_boolean(o->tty));
@@ -168,18 +177,19 @@ static int build_process(const RtExecOptions *o, const RtSpec *spec, RtProcess *
                 json_object_set_new(doc, "user", user);
         }
         if (o->user) {
-                _cleanup_free_ char *u = strdup(o->user);
-                if (!u)
-                        return error_set(err, ENOMEM, "out of memory");
-                char *colon = strchr(u, ':');
-                if (colon)
-                        *colon++ = '\0';
-                uint32_t uid = 0, gid = 0;
-                if (parse_uint(u, &uid) < 0 || (colon && parse_uint(colon, &gid) < 0))
-                        return error_set(err, EINVAL, "--user '%s': expected uid[:gid] as numbers",
-                                         o->user);
-                json_object_set_new(user, "uid", json_integer(uid));
-                json_object_set_new(user, "gid", json_integer(colon ? gid : 0));
+                RtUserIds ids = {0};
+                r = resolve_user(o->user, st, &ids, err);
+                if (r < 0)
+                        return r;
+                json_object_set_new(user, "uid", json_integer(ids.uid));
+                json_object_set_new(user, "gid", json_integer(ids.gid));
+                if (ids.n_additional_gids > 0) {
+                        json_t *g = json_array();
+                        for (size_t i = 0; g && i < ids.n_additional_gids; i++)
+                                json_array_append_new(g, json_integer(ids.additional_gids[i]));
+                        json_object_set_new(user, "additionalGids", g);
+                }
+                rt_user_ids_done(&ids);
         }
         if (o->additional_gids) {
                 json_t *g = json_array();
@@ -215,7 +225,9 @@ static bool same_ns(pid_t pid, const char *name)
         struct stat sa, sb;
         snprintf(a, sizeof(a), "/proc/self/ns/%s", name);
         snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, name);
-        if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+        if (stat(a, &sa) < 0)
+                return true; /* a kind of namespace this kernel does not have */
+        if (stat(b, &sb) < 0)
                 return false;
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
@@ -231,8 +243,9 @@ static int open_ns(pid_t pid, const char *name, BerthError **err)
 }
 
 /* Waits for EOF on the sync socket (the process exec'd), collecting the pty
- * master and warnings on the way. */
-static int await_exec(int sync_fd, int *pty_master, BerthError **err)
+ * master and warnings on the way, and handing a seccomp listener to its agent. */
+static int await_exec(int sync_fd, int *pty_master, const RtSpec *spec, const RtState *st,
+                      pid_t pid, BerthError **err)
 {
         for (;;) {
                 RtSyncMsg m;
@@ -250,6 +263,16 @@ static int await_exec(int sync_fd, int *pty_master, BerthError **err)
                                 close(*pty_master);
                         *pty_master = TAKE_FD(m.fd);
                         break;
+                case RT_SYNC_SECCOMP: {
+                        json_t *j = rt_state_public_json(st, false);
+                        _cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+                        json_decref(j);
+                        r = rt_seccomp_notify_send(spec->linux_.seccomp, m.fd, pid, text, err);
+                        rt_sync_msg_done(&m);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 case RT_SYNC_ERROR:
                         r = error_set(err, m.code ? m.code : EIO, "%s", m.data);
                         rt_sync_msg_done(&m);
@@ -287,7 +310,7 @@ int rt_container_exec(const RtExecOptions *o, pid_t *ret_pid, int *ret_status, B
                 return error_set(err, EBUSY, "cannot exec in a paused container");
         if ((r = rt_spec_load(st->bundle, &spec, err)) < 0)
                 return r;
-        if ((r = build_process(o, spec, &proc, err)) < 0)
+        if ((r = build_process(o, spec, st, &proc, err)) < 0)
                 return r;
         if (proc->terminal && !o->console_socket && o->detach)
                 return error_set(
@@ -352,7 +375,7 @@ int rt_container_exec(const RtExecOptions *o, pid_t *ret_pid, int *ret_status, B
                 r = error_set_errno(err, r, "start the exec process");
                 goto fail;
         }
-        if ((r = await_exec(sync_fd, &pty_master, err)) < 0)
+        if ((r = await_exec(sync_fd, &pty_master, spec, st, pid, err)) < 0)
                 goto fail;
         if (o->pid_file && (r = rt_write_pid_file(o->pid_file, pid, err)) < 0)
                 goto fail;

@@ -19,31 +19,12 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "runtime/container.h"
+#include "runtime/main.h"
 #include "runtime/spec.h"
 
 extern char **environ;
 
-typedef struct Globals {
-        const char *root;
-        bool systemd_cgroup;
-} Globals;
-
-/* One option of a command. has_arg: 0 flag, 1 value, 2 repeatable value. */
-typedef struct Opt {
-        const char *lng;
-        char shrt;
-        int has_arg;
-} Opt;
-
-typedef struct Parsed {
-        const char *values[24];
-        char **lists[24];
-        bool set[24];
-        char **pos; /* positional arguments (borrowed strings) */
-        size_t n_pos;
-} Parsed;
-
-static void parsed_done(Parsed *p)
+void parsed_done(Parsed *p)
 {
         for (size_t i = 0; i < ARRAY_SIZE(p->lists); i++)
                 strv_free(p->lists[i]);
@@ -54,8 +35,7 @@ static void parsed_done(Parsed *p)
  * to stderr, as runc does. */
 static bool log_to_file;
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int fail(const char *fmt, ...)
 {
         char *msg = NULL;
         va_list ap;
@@ -71,7 +51,7 @@ static int fail(const char *fmt, ...)
         return 1;
 }
 
-static int fail_err(BerthError *e)
+int fail_err(BerthError *e)
 {
         int r = fail("%s", e && e->message ? e->message : "unknown error");
         error_free(e);
@@ -80,8 +60,7 @@ static int fail_err(BerthError *e)
 
 /* Options come first; the first non-option (or "--") ends them, so that
  * `exec ID cmd -x` passes -x to cmd, as runc's parser does. */
-static int parse_opts(const char *cmd, const Opt *opts, size_t n_opts, int argc, char **argv,
-                      Parsed *p)
+int parse_opts(const char *cmd, const Opt *opts, size_t n_opts, int argc, char **argv, Parsed *p)
 {
         memset(p, 0, sizeof(*p));
         p->pos = calloc((size_t)argc + 1, sizeof(char *));
@@ -159,7 +138,7 @@ static int parse_int_opt(const char *cmd, const char *name, const char *v, int *
         return 0;
 }
 
-static int need_id(const char *cmd, const Parsed *p, size_t max_extra)
+int need_id(const char *cmd, const Parsed *p, size_t max_extra)
 {
         if (p->n_pos < 1)
                 return fail("\"%s\" requires a container id (see '%s --help')", cmd, cmd);
@@ -284,7 +263,7 @@ static int cmd_start(const Globals *g, int argc, char **argv)
         return r;
 }
 
-static int print_json(json_t *j, size_t flags)
+int print_json(json_t *j, size_t flags)
 {
         char *s = j ? json_dumps(j, flags | JSON_PRESERVE_ORDER) : NULL;
         if (!s)
@@ -647,6 +626,26 @@ static int cmd_exec(const Globals *g, int argc, char **argv)
         return status;
 }
 
+static int cmd_create(const Globals *g, int argc, char **argv)
+{
+        return cmd_create_run(g, false, argc, argv);
+}
+
+static int cmd_run(const Globals *g, int argc, char **argv)
+{
+        return cmd_create_run(g, true, argc, argv);
+}
+
+static int cmd_pause(const Globals *g, int argc, char **argv)
+{
+        return cmd_pause_resume(g, true, argc, argv);
+}
+
+static int cmd_resume(const Globals *g, int argc, char **argv)
+{
+        return cmd_pause_resume(g, false, argc, argv);
+}
+
 /* ---- help ---- */
 
 static const struct {
@@ -665,7 +664,7 @@ static const struct {
     {"kill", "kill [--all] <container-id> [SIGNAL]\n  Send a signal (default SIGTERM)."},
     {"delete", "delete [--force] <container-id>...\n  Delete a stopped container (--force: any)."},
     {"exec", "exec [--process FILE | --tty --console-socket PATH --env K=V --cwd DIR --user "
-             "UID[:GID]\n       --cap CAP --no-new-privs --detach --pid-file FILE "
+             "USER[:GROUP]\n       --cap CAP --no-new-privs --detach --pid-file FILE "
              "--preserve-fds N] <container-id> [command args...]\n"
              "  Run a process in a running container."},
     {"list", "list [--quiet] [--format table|json]\n  List containers."},
@@ -673,6 +672,15 @@ static const struct {
     {"resume", "resume <container-id>\n  Thaw a paused container."},
     {"ps", "ps [--format table|json] <container-id> [ps options]\n  List the processes of a "
            "container."},
+    {"features", "features\n  Print what this runtime supports (OCI features JSON)."},
+    {"update", "update [-r resources.json|-] [--memory SIZE] [--memory-reservation SIZE]\n"
+               "       [--memory-swap SIZE] [--cpu-share N] [--cpu-quota N] [--cpu-period N]\n"
+               "       [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N]\n"
+               "       [--blkio-weight N] <container-id>\n"
+               "  Change the resources of a container's cgroup."},
+    {"events", "events [--stats] [--interval DURATION] <container-id>\n"
+               "  Print the container's resource usage as JSON: once with --stats, else every\n"
+               "  interval (default 5s) until it stops, with an oom event on each OOM kill."},
 };
 
 static void print_help(FILE *f, const char *cmd)
@@ -776,29 +784,18 @@ int main(int argc, char **argv)
                         return fail("re-execute from a sealed copy of berth-runtime: %s",
                                     strerror(-r));
         }
-        if (STREQ(cmd, "spec"))
-                return cmd_spec(&g, cargc, cargv);
-        if (STREQ(cmd, "create"))
-                return cmd_create_run(&g, false, cargc, cargv);
-        if (STREQ(cmd, "run"))
-                return cmd_create_run(&g, true, cargc, cargv);
-        if (STREQ(cmd, "start"))
-                return cmd_start(&g, cargc, cargv);
-        if (STREQ(cmd, "state"))
-                return cmd_state(&g, cargc, cargv);
-        if (STREQ(cmd, "kill"))
-                return cmd_kill(&g, cargc, cargv);
-        if (STREQ(cmd, "delete"))
-                return cmd_delete(&g, cargc, cargv);
-        if (STREQ(cmd, "exec"))
-                return cmd_exec(&g, cargc, cargv);
-        if (STREQ(cmd, "list"))
-                return cmd_list(&g, cargc, cargv);
-        if (STREQ(cmd, "pause"))
-                return cmd_pause_resume(&g, true, cargc, cargv);
-        if (STREQ(cmd, "resume"))
-                return cmd_pause_resume(&g, false, cargc, cargv);
-        if (STREQ(cmd, "ps"))
-                return cmd_ps(&g, cargc, cargv);
+        static const struct {
+                const char *name;
+                int (*run)(const Globals *g, int argc, char **argv);
+        } commands[] = {
+            {"spec", cmd_spec},         {"create", cmd_create}, {"run", cmd_run},
+            {"start", cmd_start},       {"state", cmd_state},   {"kill", cmd_kill},
+            {"delete", cmd_delete},     {"exec", cmd_exec},     {"list", cmd_list},
+            {"pause", cmd_pause},       {"resume", cmd_resume}, {"ps", cmd_ps},
+            {"features", cmd_features}, {"update", cmd_update}, {"events", cmd_events},
+        };
+        for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
+                if (STREQ(cmd, commands[k].name))
+                        return commands[k].run(&g, cargc, cargv);
         return fail("unknown command '%s' (see 'berth-runtime --help')", cmd);
 }

@@ -45,12 +45,78 @@ static const MountOption mount_options[] = {
     {"symfollow", true, MS_NOSYMFOLLOW},
 };
 
+/* The recursive forms, applied with mount_setattr(AT_RECURSIVE). The atime
+ * modes are one field: each sets it whole (MOUNT_ATTR__ATIME cleared first). */
+typedef struct RecOption {
+        const char *name;
+        bool clear;
+        uint64_t attr;
+        bool atime;
+} RecOption;
+
+static const RecOption rec_options[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY, false},
+    {"rrw", true, MOUNT_ATTR_RDONLY, false},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID, false},
+    {"rsuid", true, MOUNT_ATTR_NOSUID, false},
+    {"rnodev", false, MOUNT_ATTR_NODEV, false},
+    {"rdev", true, MOUNT_ATTR_NODEV, false},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC, false},
+    {"rexec", true, MOUNT_ATTR_NOEXEC, false},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME, false},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME, false},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW, false},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW, false},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME, true},
+    {"ratime", false, MOUNT_ATTR_RELATIME, true},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME, true},
+    {"rnorelatime", false, MOUNT_ATTR_STRICTATIME, true},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME, true},
+    {"rnostrictatime", false, MOUNT_ATTR_RELATIME, true},
+};
+
+static bool parse_rec_option(const char *opt, RtMountFlags *f)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(rec_options); i++) {
+                const RecOption *o = &rec_options[i];
+                if (!STREQ(opt, o->name))
+                        continue;
+                if (o->atime) {
+                        f->rec_clear |= MOUNT_ATTR__ATIME;
+                        f->rec_set = (f->rec_set & ~(uint64_t)MOUNT_ATTR__ATIME) | o->attr;
+                } else if (o->clear) {
+                        f->rec_set &= ~o->attr;
+                        f->rec_clear |= o->attr;
+                } else {
+                        f->rec_set |= o->attr;
+                        f->rec_clear &= ~o->attr;
+                }
+                return true;
+        }
+        return false;
+}
+
 static const MountOption propagation_options[] = {
     {"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
     {"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
     {"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
     {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
 };
+
+const char *rt_mount_option_name(size_t i)
+{
+        static const char *const special[] = {"bind", "rbind", "tmpcopyup"};
+        if (i < ARRAY_SIZE(mount_options))
+                return mount_options[i].name;
+        i -= ARRAY_SIZE(mount_options);
+        if (i < ARRAY_SIZE(propagation_options))
+                return propagation_options[i].name;
+        i -= ARRAY_SIZE(propagation_options);
+        if (i < ARRAY_SIZE(rec_options))
+                return rec_options[i].name;
+        i -= ARRAY_SIZE(rec_options);
+        return i < ARRAY_SIZE(special) ? special[i] : NULL;
+}
 
 int rt_propagation_parse(const char *name, unsigned long *ret)
 {
@@ -105,6 +171,8 @@ int rt_mount_flags_parse(char *const *options, RtMountFlags *ret, BerthError **e
                         f.flags |= MS_BIND;
                         if (opt[0] == 'r')
                                 f.flags |= MS_REC;
+                } else if (parse_rec_option(opt, &f)) {
+                        continue;
                 } else if (STREQ(opt, "tmpcopyup")) {
                         f.tmpcopyup = true;
                 } else if (STREQ(opt, "idmap") || STREQ(opt, "ridmap")) {

@@ -129,6 +129,14 @@ int rt_container_start(const char *root, const char *id, BerthError **err)
         _cleanup_free_ char *fifo = rt_state_file(root, id, "exec.fifo");
         if (!fifo)
                 return error_set(err, ENOMEM, "out of memory");
+        _cleanup_free_ char *status = rt_state_file(root, id, "exec.status");
+        if (!status)
+                return error_set(err, ENOMEM, "out of memory");
+        /* opened before the init is told to go, while it still holds the
+         * write end; absent for containers made by an older runtime */
+        _cleanup_close_ int status_fd = open(status, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (status_fd < 0 && errno != ENOENT)
+                return error_set_errno(err, errno, "open '%s'", status);
         /* non-blocking: without a reader (the init died) this fails at once */
         _cleanup_close_ int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
@@ -139,6 +147,12 @@ int rt_container_start(const char *root, const char *id, BerthError **err)
                 return error_set_errno(err, r, "write '%s'", fifo);
         if (unlink(fifo) < 0 && errno != ENOENT)
                 return error_set_errno(err, errno, "remove '%s'", fifo);
+        if (status_fd >= 0) {
+                r = rt_exec_status_wait(status_fd, err);
+                (void)unlink(status);
+                if (r < 0)
+                        return r;
+        }
         /* runtime-spec: a failing poststart hook is a warning, the
          * container keeps running */
         BerthError *e = NULL;

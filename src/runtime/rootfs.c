@@ -170,12 +170,23 @@ static int apply_propagation(const RtMountFlags *f, int fd)
         return rt_mount_on_fd(NULL, fd, NULL, f->propagation, NULL);
 }
 
-static int mount_bind(int rootfd, const RtMount *m, const RtMountFlags *f, int fd, BerthError **err)
+/* tree: a detached idmapped copy of the source to attach instead, or -1. */
+static int mount_bind(int rootfd, const RtMount *m, const RtMountFlags *f, int fd, int tree,
+                      BerthError **err)
 {
         if (!m->source)
                 return error_set(err, EINVAL, "bind mount to %s: no source", m->destination);
         unsigned long rec = f->flags & MS_REC;
-        int r = rt_mount_on_fd(m->source, fd, NULL, MS_BIND | rec, NULL);
+        int r = 0;
+        if (tree >= 0) {
+                if (move_mount(tree, "", fd, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return error_set_errno(err, errno,
+                                               "mount %s to %s (idmapped bind): move_mount",
+                                               m->source, m->destination);
+        } else {
+                r = rt_mount_on_fd(m->source, fd, NULL, MS_BIND | rec, NULL);
+        }
         if (r < 0)
                 return error_set_errno(err, r, "mount %s to %s (type bind)", m->source,
                                        m->destination);
@@ -205,7 +216,7 @@ static int bind_host_fallback(int rootfd, const RtMount *m, const RtMountFlags *
         alt.source = (char *)host;
         RtMountFlags af = *f;
         af.flags |= MS_BIND | MS_REC;
-        return mount_bind(rootfd, &alt, &af, fd, err);
+        return mount_bind(rootfd, &alt, &af, fd, -1, err);
 }
 
 static int mount_fs(int rootfd, const RtMount *m, const RtMountFlags *f, int fd, BerthError **err)
@@ -278,7 +289,23 @@ static int mount_fs(int rootfd, const RtMount *m, const RtMountFlags *f, int fd,
         return 0;
 }
 
-static int do_mount(int rootfd, const RtMount *m, BerthError **err)
+/* "rro", "rnosuid"...: mount_setattr over the new mount and all below it. */
+static int apply_recursive(int rootfd, const RtMount *m, const RtMountFlags *f, BerthError **err)
+{
+        if (!f->rec_set && !f->rec_clear)
+                return 0;
+        _cleanup_close_ int mfd = reopen(rootfd, m, err);
+        if (mfd < 0)
+                return mfd;
+        struct mount_attr attr = {.attr_set = f->rec_set, .attr_clr = f->rec_clear};
+        if (mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return error_set_errno(err, errno,
+                                       "set the recursive mount options of %s (mount_setattr)",
+                                       m->destination);
+        return 0;
+}
+
+static int do_mount(int rootfd, const RtMount *m, size_t index, BerthError **err)
 {
         _cleanup_(mount_flags_donep) RtMountFlags f = {0};
         int r = rt_mount_flags_parse(m->options, &f, err);
@@ -293,10 +320,11 @@ static int do_mount(int rootfd, const RtMount *m, BerthError **err)
         if (!bind && (!m->type || STREQ(m->type, "none")))
                 return error_set(err, EINVAL, "mount %s to %s: no type and not a bind mount", src,
                                  m->destination);
-        if (f.idmap || m->n_uid_mappings || m->n_gid_mappings)
+        int tree = rt_rootfs_idmap_fd(index);
+        if ((f.idmap || m->n_uid_mappings || m->n_gid_mappings) && tree < 0)
                 return error_set(err, ENOTSUP,
-                                 "mount %s to %s (type %s): idmapped mounts are not supported", src,
-                                 m->destination, tname);
+                                 "mount %s to %s (type %s): the idmapped mount was not prepared",
+                                 src, m->destination, tname);
 
         _cleanup_close_ int fd = open_mount_point(rootfd, m, bind, err);
         if (fd < 0) {
@@ -307,11 +335,15 @@ static int do_mount(int rootfd, const RtMount *m, BerthError **err)
         if (bind) {
                 if (!(f.flags & MS_BIND))
                         f.flags |= MS_BIND;
-                return mount_bind(rootfd, m, &f, fd, err);
+                r = mount_bind(rootfd, m, &f, fd, tree, err);
+        } else if (STREQ(m->type, "cgroup")) {
+                r = rt_rootfs_mount_cgroup(m, &f, rootfd, fd, err);
+        } else {
+                r = mount_fs(rootfd, m, &f, fd, err);
         }
-        if (STREQ(m->type, "cgroup"))
-                return rt_rootfs_mount_cgroup(m, &f, rootfd, fd, err);
-        return mount_fs(rootfd, m, &f, fd, err);
+        if (r < 0)
+                return r;
+        return apply_recursive(rootfd, m, &f, err);
 }
 
 int rt_rootfs_prepare(const RtSpec *spec, const char *rootfs, BerthError **err)
@@ -326,7 +358,7 @@ int rt_rootfs_prepare(const RtSpec *spec, const char *rootfs, BerthError **err)
         if (rootfd < 0)
                 return error_set_errno(err, errno, "open rootfs %s", rootfs);
         for (size_t i = 0; i < spec->n_mounts; i++) {
-                r = do_mount(rootfd, &spec->mounts[i], err);
+                r = do_mount(rootfd, &spec->mounts[i], i, err);
                 if (r < 0)
                         return r;
         }

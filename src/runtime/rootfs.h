@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "runtime/spec.h"
@@ -26,6 +27,14 @@ int rt_rootfs_finalize(const RtSpec *spec, BerthError **err);
 /* Writes linux.sysctl under /proc/sys (after the new /proc is mounted). */
 int rt_sysctl_apply(const RtSpec *spec, BerthError **err);
 
+/* Idmapped bind mounts, made by the runtime before clone() (see
+ * rootfs_idmap.c): one detached, idmapped tree fd per mount of the spec
+ * (-1 where none; *ret NULL when no mount wants one). The init hands the
+ * array to rt_rootfs_set_idmap_fds before rt_rootfs_prepare. */
+int rt_rootfs_idmap_prepare(const RtSpec *spec, int **ret, BerthError **err);
+void rt_rootfs_idmap_done(int *fds, size_t n);
+void rt_rootfs_set_idmap_fds(const int *fds, size_t n);
+
 /* Parses mount options into flags (MS_*), propagation flags and the data
  * string for mount(2). Exposed for unit tests. */
 typedef struct RtMountFlags {
@@ -36,6 +45,12 @@ typedef struct RtMountFlags {
         bool bind;
         bool tmpcopyup; /* tmpfs: copy what was under the mount point into it */
         bool idmap;     /* "idmap"/"ridmap": idmapped mounts, refused at mount time */
+        /* "rro", "rnosuid", "ratime"...: MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE)
+         * over the mount and every mount below it */
+        uint64_t rec_set;
+        uint64_t rec_clear;
 } RtMountFlags;
+/* The i-th mount option name we know (NULL past the end): for `features`. */
+const char *rt_mount_option_name(size_t i);
 int rt_mount_flags_parse(char *const *options, RtMountFlags *ret, BerthError **err);
 void rt_mount_flags_done(RtMountFlags *f);

@@ -31,6 +31,9 @@ int rt_bind_remount(int fd, unsigned long flags, unsigned long clear);
 /* The per-mount MS_* flags of the mount holding fd (from statfs f_flags). */
 unsigned long rt_mount_flags_of(int fd);
 
+/* The detached idmapped tree for spec->mounts[mount_index], or -1. */
+int rt_rootfs_idmap_fd(size_t mount_index);
+
 /* Devices and /dev links, after the spec mounts (rootfs_devices.c). */
 int rt_rootfs_devices(const RtSpec *spec, int rootfd, BerthError **err);
 

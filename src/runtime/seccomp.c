@@ -138,6 +138,21 @@ static int flag_lookup(const char *name)
         return -EINVAL;
 }
 
+const char *rt_seccomp_op_name(size_t i)
+{
+        return i < ARRAY_SIZE(op_names) ? op_names[i] : NULL;
+}
+
+const char *rt_seccomp_arch_name(size_t i)
+{
+        return i < ARRAY_SIZE(arch_table) ? arch_table[i].name : NULL;
+}
+
+const char *rt_seccomp_flag_name(size_t i)
+{
+        return i < ARRAY_SIZE(flag_table) ? flag_table[i].name : NULL;
+}
+
 bool rt_seccomp_flag_known(const char *name)
 {
         return flag_lookup(name) >= 0;
@@ -189,9 +204,8 @@ static int action_value(RtSeccompAction a, const RtOpt *errno_ret, uint32_t *ret
                 *ret = SCMP_ACT_LOG;
                 return 0;
         case RT_SCMP_NOTIFY:
-                return error_set(err, ENOTSUP,
-                                 "seccomp action SCMP_ACT_NOTIFY is not supported (no "
-                                 "seccomp listener support yet)");
+                *ret = SCMP_ACT_NOTIFY;
+                return 0;
         }
         return error_set(err, EINVAL, "unknown seccomp action %d", (int)a);
 }
@@ -292,6 +306,16 @@ static int export_bpf(scmp_filter_ctx ctx, RtSeccompProgram *p, BerthError **err
 
 int rt_seccomp_compile(const RtSeccomp *s, RtSeccompProgram **ret, BerthError **err)
 {
+        if (s->default_action == RT_SCMP_NOTIFY)
+                return error_set(err, EINVAL,
+                                 "seccomp default action: SCMP_ACT_NOTIFY cannot be the default "
+                                 "(the runtime's own setup would wait on the listener)");
+        bool notify = false;
+        for (size_t i = 0; i < s->n_syscalls; i++)
+                notify |= s->syscalls[i].action == RT_SCMP_NOTIFY;
+        if (notify && (!s->listener_path || !*s->listener_path))
+                return error_set(err, EINVAL,
+                                 "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
         uint32_t def;
         int r = action_value(s->default_action, &s->default_errno_ret, &def, err);
         if (r < 0)
@@ -350,6 +374,7 @@ int rt_seccomp_compile(const RtSeccomp *s, RtSeccompProgram **ret, BerthError **
         r = export_bpf(ctx, p, err);
         if (r < 0)
                 return r;
+        p->notify = notify;
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -363,8 +388,10 @@ int rt_seccomp_load(const RtSeccompProgram *p, BerthError **err)
         if (p->len == 0 || p->len > BPF_MAXINSNS)
                 return error_set(err, EINVAL, "seccomp filter has %zu instructions (1-%d allowed)",
                                  p->len, BPF_MAXINSNS);
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog) == 0)
-                return 0;
+        unsigned int flags = p->flags | (p->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+        if (fd >= 0)
+                return p->notify ? (int)fd : 0;
         int e = errno;
         if (e == ENOSYS && p->flags == 0) {
                 if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)

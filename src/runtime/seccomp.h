@@ -15,6 +15,11 @@ int rt_seccomp_action_from_name(const char *name);
 const char *rt_seccomp_action_to_name(RtSeccompAction a);
 /* "SCMP_CMP_EQ" -> RT_SCMP_CMP_EQ; -EINVAL when unknown. */
 int rt_seccomp_op_from_name(const char *name);
+/* The i-th name of each table (i from 0; NULL past the end; a slot of the
+ * operator table may be NULL): for `features`. */
+const char *rt_seccomp_op_name(size_t i);
+const char *rt_seccomp_arch_name(size_t i);
+const char *rt_seccomp_flag_name(size_t i);
 /* "SCMP_ARCH_X86_64" and the other names runc accepts. */
 bool rt_seccomp_arch_known(const char *name);
 /* "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
@@ -25,12 +30,14 @@ typedef struct RtSeccompProgram {
         struct sock_filter *filter;
         size_t len;         /* number of instructions */
         unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+        bool notify;        /* has SCMP_ACT_NOTIFY rules: loading makes a listener fd */
 } RtSeccompProgram;
 
 /* Compiles the config's filter into BPF. Unknown syscall names are skipped
  * (logged at debug), as runc and crun do, so one profile serves many kernels. */
 int rt_seccomp_compile(const RtSeccomp *s, RtSeccompProgram **ret, BerthError **err);
 /* Loads a compiled program into the calling thread (needs no_new_privs or
- * CAP_SYS_ADMIN). Async-signal-safe enough for a freshly cloned child. */
+ * CAP_SYS_ADMIN). Async-signal-safe enough for a freshly cloned child.
+ * Returns 0, or with p->notify the new listener fd (the caller's to close). */
 int rt_seccomp_load(const RtSeccompProgram *p, BerthError **err);
 RtSeccompProgram *rt_seccomp_program_free(RtSeccompProgram *p);

@@ -11,22 +11,13 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/strv.h"
+#include "runtime/hooks.h"
 #include "runtime/spec.h"
 #include "runtime/spec_internal.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-
-/* The member names of "hooks", in RtHookStage order. */
-static const char *const hook_stage_keys[RT_HOOK_STAGE_COUNT] = {
-    [RT_HOOK_PRESTART] = "prestart",
-    [RT_HOOK_CREATE_RUNTIME] = "createRuntime",
-    [RT_HOOK_CREATE_CONTAINER] = "createContainer",
-    [RT_HOOK_START_CONTAINER] = "startContainer",
-    [RT_HOOK_POSTSTART] = "poststart",
-    [RT_HOOK_POSTSTOP] = "poststop",
-};
 
 static const struct {
         const char *name;
@@ -137,10 +128,10 @@ static int parse_root(json_t *doc, RtSpec *spec, BerthError **err)
         return json_get_bool(root, "root", "readonly", false, &spec->root.readonly, err);
 }
 
-static int parse_mount(json_t *e, const char *ep, RtMount *m, BerthError **err)
+static int parse_mount(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
 {
-        if (rt_json_expect_object(e, ep, err) < 0)
-                return -EINVAL;
+        (void)userdata;
+        RtMount *m = elem;
         int r = rt_json_dup_string(e, ep, "destination", true, &m->destination, err);
         if (r >= 0)
                 r = rt_json_dup_string(e, ep, "type", false, &m->type, err);
@@ -159,29 +150,15 @@ static int parse_mount(json_t *e, const char *ep, RtMount *m, BerthError **err)
 
 static int parse_mounts(json_t *doc, RtSpec *spec, BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(doc, "", "mounts", false, sizeof(RtMount),
-                                    (void **)&spec->mounts, &spec->n_mounts, &arr, err);
-        if (r <= 0 || !arr)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                _cleanup_free_ char *ep = rt_json_elem_path("", "mounts", i);
-                if (!ep)
-                        return rt_oom(err);
-                r = parse_mount(e, ep, &spec->mounts[i], err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        int r = rt_json_parse_objects(doc, "", "mounts", sizeof(RtMount), (void **)&spec->mounts,
+                                      &spec->n_mounts, parse_mount, NULL, err);
+        return r < 0 ? r : 0;
 }
 
-static int parse_hook(json_t *e, const char *ep, RtHook *h, BerthError **err)
+static int parse_hook(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
 {
-        if (rt_json_expect_object(e, ep, err) < 0)
-                return -EINVAL;
+        (void)userdata;
+        RtHook *h = elem;
         int r = rt_json_dup_string(e, ep, "path", true, &h->path, err);
         if (r >= 0)
                 r = json_get_strv(e, ep, "args", false, false, &h->args, err);
@@ -200,22 +177,10 @@ static int parse_hooks(json_t *doc, RtSpec *spec, BerthError **err)
                 return r;
         for (int s = 0; s < RT_HOOK_STAGE_COUNT; s++) {
                 RtHookList *list = &spec->hooks[s];
-                json_t *arr;
-                r = rt_json_alloc_array(hooks, "hooks", hook_stage_keys[s], false, sizeof(RtHook),
-                                        (void **)&list->hooks, &list->n, &arr, err);
+                r = rt_json_parse_objects(hooks, "hooks", rt_hook_stage_name(s), sizeof(RtHook),
+                                          (void **)&list->hooks, &list->n, parse_hook, NULL, err);
                 if (r < 0)
                         return r;
-                size_t i;
-                json_t *e;
-                json_array_foreach(arr, i, e)
-                {
-                        _cleanup_free_ char *ep = rt_json_elem_path("hooks", hook_stage_keys[s], i);
-                        if (!ep)
-                                return rt_oom(err);
-                        r = parse_hook(e, ep, &list->hooks[i], err);
-                        if (r < 0)
-                                return r;
-                }
         }
         return 0;
 }
@@ -290,7 +255,7 @@ int rt_spec_load(const char *bundle, RtSpec **ret, BerthError **err)
         if (asprintf(&path, "%s/config.json", bundle && *bundle ? bundle : ".") < 0)
                 return rt_oom(err);
         _cleanup_json_ json_t *doc = NULL;
-        int r = json_load_path(path, "config.json", &doc, err);
+        int r = rt_spec_load_text(path, "config.json", &doc, err);
         if (r < 0)
                 return r;
         return rt_spec_parse(doc, "config.json", ret, err);

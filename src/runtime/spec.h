@@ -259,6 +259,13 @@ typedef struct RtSeccomp {
         size_t n_syscalls;
 } RtSeccomp;
 
+/* linux.timeOffsets.<clock>: the offset of a clock in a new time namespace. */
+typedef struct RtTimeOffset {
+        bool set;
+        int64_t secs;
+        uint32_t nanosecs;
+} RtTimeOffset;
+
 typedef struct RtLinux {
         RtNamespace *namespaces;
         size_t n_namespaces;
@@ -279,6 +286,8 @@ typedef struct RtLinux {
         char **readonly_paths;
         char *mount_label;
         RtOpt personality_domain; /* PER_LINUX / PER_LINUX32; parsed when present */
+        RtTimeOffset monotonic;   /* linux.timeOffsets */
+        RtTimeOffset boottime;
 } RtLinux;
 
 typedef struct RtSpec {
@@ -302,6 +311,14 @@ typedef struct RtSpec {
 /* Parses a whole config.json document. `what` prefixes errors ("config.json").
  * Unknown fields are ignored, as the spec requires. */
 int rt_spec_parse(json_t *doc, const char *what, RtSpec **ret, BerthError **err);
+/* JSON text of a config.json or process.json into a document, like
+ * json_parse_buffer but keeping the unsigned 64-bit integers above INT64_MAX
+ * that jansson rejects (runc writes RLIM_INFINITY as 18446744073709551615):
+ * the parsers above read them back. */
+int rt_spec_parse_text(const char *buf, size_t len, const char *what, json_t **ret,
+                       BerthError **err);
+/* The same, reading the file at path. */
+int rt_spec_load_text(const char *path, const char *what, json_t **ret, BerthError **err);
 /* Reads and parses <bundle>/config.json. */
 int rt_spec_load(const char *bundle, RtSpec **ret, BerthError **err);
 /* Checks what a create/run needs beyond types: a process, absolute paths,
@@ -309,6 +326,11 @@ int rt_spec_load(const char *bundle, RtSpec **ret, BerthError **err);
  * namespaces, known rlimits... */
 int rt_spec_validate(const RtSpec *spec, BerthError **err);
 RtSpec *rt_spec_free(RtSpec *spec);
+
+/* A "linux.resources" object alone (`update -r resources.json`); what names
+ * the document in errors. rt_resources_done frees what it holds. */
+int rt_resources_from_json(json_t *obj, const char *what, RtResources *ret, BerthError **err);
+void rt_resources_done(RtResources *res);
 
 /* Parses a process object alone (exec --process process.json). */
 int rt_process_parse(json_t *obj, const char *path, RtProcess **ret, BerthError **err);

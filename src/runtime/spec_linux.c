@@ -31,43 +31,34 @@ void rt_linux_clear(RtLinux *l)
         free(l->mount_label);
 }
 
-static int parse_namespaces(json_t *obj, const char *path, RtLinux *l, BerthError **err)
+static int parse_namespace(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(obj, path, "namespaces", false, sizeof(RtNamespace),
-                                    (void **)&l->namespaces, &l->n_namespaces, &arr, err);
+        (void)userdata;
+        RtNamespace *ns = elem;
+        const char *type = NULL;
+        int r = json_get_string(e, ep, "type", true, &type, err);
         if (r < 0)
                 return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                RtNamespace *ns = &l->namespaces[i];
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "namespaces", i);
-                if (!ep)
-                        return rt_oom(err);
-                if (rt_json_expect_object(e, ep, err) < 0)
-                        return -EINVAL;
-                const char *type = NULL;
-                r = json_get_string(e, ep, "type", true, &type, err);
-                if (r < 0)
-                        return r;
-                int t = rt_ns_type_from_name(type);
-                if (t < 0)
-                        return error_set(err, EINVAL, "%s.type: unknown namespace type '%s'", ep,
-                                         rt_show(type));
-                ns->type = (RtNsType)t;
-                r = rt_json_dup_string(e, ep, "path", false, &ns->path, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        int t = rt_ns_type_from_name(type);
+        if (t < 0)
+                return error_set(err, EINVAL, "%s.type: unknown namespace type '%s'", ep,
+                                 rt_show(type));
+        ns->type = (RtNsType)t;
+        r = rt_json_dup_string(e, ep, "path", false, &ns->path, err);
+        return r < 0 ? r : 0;
 }
 
-static int parse_device(json_t *e, const char *ep, RtDevice *d, BerthError **err)
+static int parse_namespaces(json_t *obj, const char *path, RtLinux *l, BerthError **err)
 {
-        if (rt_json_expect_object(e, ep, err) < 0)
-                return -EINVAL;
+        return rt_json_parse_objects(obj, path, "namespaces", sizeof(RtNamespace),
+                                     (void **)&l->namespaces, &l->n_namespaces, parse_namespace,
+                                     NULL, err);
+}
+
+static int parse_device(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
+{
+        (void)userdata;
+        RtDevice *d = elem;
         const char *type = NULL;
         int r = json_get_string(e, ep, "type", true, &type, err);
         if (r < 0)
@@ -93,34 +84,17 @@ static int parse_device(json_t *e, const char *ep, RtDevice *d, BerthError **err
 
 static int parse_devices(json_t *obj, const char *path, RtLinux *l, BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(obj, path, "devices", false, sizeof(RtDevice),
-                                    (void **)&l->devices, &l->n_devices, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "devices", i);
-                if (!ep)
-                        return rt_oom(err);
-                r = parse_device(e, ep, &l->devices[i], err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return rt_json_parse_objects(obj, path, "devices", sizeof(RtDevice), (void **)&l->devices,
+                                     &l->n_devices, parse_device, NULL, err);
 }
 
 static int parse_personality(json_t *obj, const char *path, RtLinux *l, BerthError **err)
 {
         json_t *pers = NULL;
-        int r = json_get_object(obj, path, "personality", false, &pers, err);
+        _cleanup_free_ char *pp = NULL;
+        int r = rt_json_sub_object(obj, path, "personality", &pers, &pp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *pp = json_path_join(path, "personality");
-        if (!pp)
-                return rt_oom(err);
         const char *domain = NULL;
         r = json_get_string(pers, pp, "domain", true, &domain, err);
         if (r < 0)
@@ -141,12 +115,10 @@ static int parse_personality(json_t *obj, const char *path, RtLinux *l, BerthErr
 static int parse_resources(json_t *obj, const char *path, RtLinux *l, BerthError **err)
 {
         json_t *res = NULL;
-        int r = json_get_object(obj, path, "resources", false, &res, err);
+        _cleanup_free_ char *rp = NULL;
+        int r = rt_json_sub_object(obj, path, "resources", &res, &rp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *rp = json_path_join(path, "resources");
-        if (!rp)
-                return rt_oom(err);
         l->has_resources = true;
         return rt_resources_parse(res, rp, &l->resources, err);
 }
@@ -154,13 +126,53 @@ static int parse_resources(json_t *obj, const char *path, RtLinux *l, BerthError
 static int parse_seccomp(json_t *obj, const char *path, RtLinux *l, BerthError **err)
 {
         json_t *sec = NULL;
-        int r = json_get_object(obj, path, "seccomp", false, &sec, err);
+        _cleanup_free_ char *sp = NULL;
+        int r = rt_json_sub_object(obj, path, "seccomp", &sec, &sp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *sp = json_path_join(path, "seccomp");
-        if (!sp)
-                return rt_oom(err);
         return rt_seccomp_parse(sec, sp, &l->seccomp, err);
+}
+
+static int parse_time_offset(json_t *offsets, const char *tp, const char *clock, RtTimeOffset *ret,
+                             BerthError **err)
+{
+        json_t *o = NULL;
+        _cleanup_free_ char *cp = NULL;
+        int r = rt_json_sub_object(offsets, tp, clock, &o, &cp, err);
+        if (r <= 0)
+                return r;
+        r = json_get_int64(o, cp, "secs", false, &ret->secs, err);
+        if (r >= 0)
+                r = rt_json_get_uint32(o, cp, "nanosecs", false, &ret->nanosecs, err);
+        if (r < 0)
+                return r;
+        if (ret->nanosecs >= 1000000000)
+                return error_set(err, EINVAL, "%s.nanosecs: %u is out of range (0 to 999999999)",
+                                 cp, ret->nanosecs);
+        ret->set = true;
+        return 1;
+}
+
+static int parse_time_offsets(json_t *obj, const char *path, RtLinux *l, BerthError **err)
+{
+        json_t *offsets = NULL;
+        _cleanup_free_ char *tp = NULL;
+        int r = rt_json_sub_object(obj, path, "timeOffsets", &offsets, &tp, err);
+        if (r <= 0)
+                return r;
+        const char *key;
+        json_t *v;
+        json_object_foreach(offsets, key, v)
+        {
+                if (!STREQ(key, "monotonic") && !STREQ(key, "boottime"))
+                        return error_set(err, EINVAL,
+                                         "%s.%s: unknown clock (expected monotonic or boottime)",
+                                         tp, rt_show(key));
+        }
+        r = parse_time_offset(offsets, tp, "monotonic", &l->monotonic, err);
+        if (r >= 0)
+                r = parse_time_offset(offsets, tp, "boottime", &l->boottime, err);
+        return r;
 }
 
 int rt_linux_parse(json_t *obj, const char *path, RtLinux *l, BerthError **err)
@@ -194,5 +206,7 @@ int rt_linux_parse(json_t *obj, const char *path, RtLinux *l, BerthError **err)
                 r = rt_json_dup_string(obj, path, "mountLabel", false, &l->mount_label, err);
         if (r >= 0)
                 r = parse_personality(obj, path, l, err);
+        if (r >= 0)
+                r = parse_time_offsets(obj, path, l, err);
         return r < 0 ? r : 0;
 }

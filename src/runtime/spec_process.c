@@ -69,10 +69,8 @@ RtProcess *rt_process_free(RtProcess *p)
 static int parse_console_size(json_t *obj, const char *path, RtProcess *p, BerthError **err)
 {
         json_t *cs = NULL;
-        _cleanup_free_ char *cp = json_path_join(path, "consoleSize");
-        if (!cp)
-                return rt_oom(err);
-        int r = json_get_object(obj, path, "consoleSize", false, &cs, err);
+        _cleanup_free_ char *cp = NULL;
+        int r = rt_json_sub_object(obj, path, "consoleSize", &cs, &cp, err);
         if (r <= 0)
                 return r;
         uint64_t v;
@@ -87,15 +85,23 @@ static int parse_console_size(json_t *obj, const char *path, RtProcess *p, Berth
         return 1;
 }
 
+static int parse_gid(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
+{
+        (void)userdata;
+        json_int_t g = json_is_integer(e) ? json_integer_value(e) : -1;
+        if (g < 0 || g > UINT32_MAX)
+                return error_set(err, EINVAL, "%s: expected a group id (0 to 4294967295)", ep);
+        *(gid_t *)elem = (gid_t)g;
+        return 0;
+}
+
 static int parse_user(json_t *obj, const char *path, RtUser *u, BerthError **err)
 {
         json_t *user = NULL;
-        int r = json_get_object(obj, path, "user", false, &user, err);
+        _cleanup_free_ char *up = NULL;
+        int r = rt_json_sub_object(obj, path, "user", &user, &up, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *up = json_path_join(path, "user");
-        if (!up)
-                return rt_oom(err);
         r = rt_json_get_uint32(user, up, "uid", false, &u->uid, err);
         if (r >= 0)
                 r = rt_json_get_uint32(user, up, "gid", false, &u->gid, err);
@@ -105,24 +111,10 @@ static int parse_user(json_t *obj, const char *path, RtUser *u, BerthError **err
                 r = rt_json_dup_string(user, up, "username", false, &u->username, err);
         if (r < 0)
                 return r;
-        json_t *arr;
-        r = rt_json_alloc_array(user, up, "additionalGids", false, sizeof(gid_t),
-                                (void **)&u->additional_gids, &u->n_additional_gids, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                json_int_t g = json_is_integer(e) ? json_integer_value(e) : -1;
-                if (g < 0 || g > UINT32_MAX) {
-                        _cleanup_free_ char *ep = rt_json_elem_path(up, "additionalGids", i);
-                        return error_set(err, EINVAL, "%s: expected a group id (0 to 4294967295)",
-                                         ep ? ep : "additionalGids");
-                }
-                u->additional_gids[i] = (gid_t)g;
-        }
-        return 1;
+        r = rt_json_parse_array(user, up, "additionalGids", sizeof(gid_t),
+                                (void **)&u->additional_gids, &u->n_additional_gids, parse_gid,
+                                NULL, err);
+        return r < 0 ? r : 1;
 }
 
 static int parse_cap_set(json_t *caps, const char *cp, const char *key, uint64_t *ret,
@@ -156,12 +148,10 @@ static int parse_cap_set(json_t *caps, const char *cp, const char *key, uint64_t
 static int parse_capabilities(json_t *obj, const char *path, RtProcess *p, BerthError **err)
 {
         json_t *caps = NULL;
-        int r = json_get_object(obj, path, "capabilities", false, &caps, err);
+        _cleanup_free_ char *cp = NULL;
+        int r = rt_json_sub_object(obj, path, "capabilities", &caps, &cp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *cp = json_path_join(path, "capabilities");
-        if (!cp)
-                return rt_oom(err);
         p->has_capabilities = true;
         RtCapabilities *c = &p->capabilities;
         r = parse_cap_set(caps, cp, "bounding", &c->bounding, err);
@@ -176,37 +166,27 @@ static int parse_capabilities(json_t *obj, const char *path, RtProcess *p, Berth
         return r;
 }
 
-static int parse_rlimits(json_t *obj, const char *path, RtProcess *p, BerthError **err)
+static int parse_rlimit(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(obj, path, "rlimits", false, sizeof(RtRlimit),
-                                    (void **)&p->rlimits, &p->n_rlimits, &arr, err);
+        (void)userdata;
+        RtRlimit *rl = elem;
+        int r = rt_json_dup_string(e, ep, "type", true, &rl->type, err);
         if (r < 0)
                 return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                RtRlimit *rl = &p->rlimits[i];
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "rlimits", i);
-                if (!ep)
-                        return rt_oom(err);
-                if (rt_json_expect_object(e, ep, err) < 0)
-                        return -EINVAL;
-                r = rt_json_dup_string(e, ep, "type", true, &rl->type, err);
-                if (r < 0)
-                        return r;
-                rl->resource = rlimit_from_name(rl->type);
-                if (rl->resource < 0)
-                        return error_set(err, EINVAL, "%s.type: unknown rlimit '%s'", ep,
-                                         rt_show(rl->type));
-                r = json_get_uint64(e, ep, "hard", true, UINT64_MAX, &rl->hard, err);
-                if (r >= 0)
-                        r = json_get_uint64(e, ep, "soft", true, UINT64_MAX, &rl->soft, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        rl->resource = rlimit_from_name(rl->type);
+        if (rl->resource < 0)
+                return error_set(err, EINVAL, "%s.type: unknown rlimit '%s'", ep,
+                                 rt_show(rl->type));
+        r = rt_json_get_uint64(e, ep, "hard", true, UINT64_MAX, &rl->hard, err);
+        if (r >= 0)
+                r = rt_json_get_uint64(e, ep, "soft", true, UINT64_MAX, &rl->soft, err);
+        return r < 0 ? r : 0;
+}
+
+static int parse_rlimits(json_t *obj, const char *path, RtProcess *p, BerthError **err)
+{
+        return rt_json_parse_objects(obj, path, "rlimits", sizeof(RtRlimit), (void **)&p->rlimits,
+                                     &p->n_rlimits, parse_rlimit, NULL, err);
 }
 
 int rt_process_parse_into(json_t *obj, const char *path, RtProcess *p, BerthError **err)

@@ -28,10 +28,11 @@ void rt_resources_clear(RtResources *r)
         rt_keyvalues_free(r->unified, r->n_unified);
 }
 
-static int parse_device_rule(json_t *e, const char *ep, RtDeviceRule *d, BerthError **err)
+static int parse_device_rule(json_t *e, const char *ep, void *elem, void *userdata,
+                             BerthError **err)
 {
-        if (rt_json_expect_object(e, ep, err) < 0)
-                return -EINVAL;
+        (void)userdata;
+        RtDeviceRule *d = elem;
         int r = json_get_bool(e, ep, "allow", true, &d->allow, err);
         if (r < 0)
                 return r;
@@ -60,34 +61,18 @@ static int parse_device_rule(json_t *e, const char *ep, RtDeviceRule *d, BerthEr
 
 static int parse_device_rules(json_t *obj, const char *path, RtResources *res, BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(obj, path, "devices", false, sizeof(RtDeviceRule),
-                                    (void **)&res->devices, &res->n_devices, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "devices", i);
-                if (!ep)
-                        return rt_oom(err);
-                r = parse_device_rule(e, ep, &res->devices[i], err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return rt_json_parse_objects(obj, path, "devices", sizeof(RtDeviceRule),
+                                     (void **)&res->devices, &res->n_devices, parse_device_rule,
+                                     NULL, err);
 }
 
 static int parse_memory(json_t *obj, const char *path, RtResources *res, BerthError **err)
 {
         json_t *m = NULL;
-        int r = json_get_object(obj, path, "memory", false, &m, err);
+        _cleanup_free_ char *mp = NULL;
+        int r = rt_json_sub_object(obj, path, "memory", &m, &mp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *mp = json_path_join(path, "memory");
-        if (!mp)
-                return rt_oom(err);
         r = rt_json_opt_int64(m, mp, "limit", &res->memory.limit, err);
         if (r >= 0)
                 r = rt_json_opt_int64(m, mp, "reservation", &res->memory.reservation, err);
@@ -113,12 +98,10 @@ static int parse_memory(json_t *obj, const char *path, RtResources *res, BerthEr
 static int parse_cpu(json_t *obj, const char *path, RtResources *res, BerthError **err)
 {
         json_t *c = NULL;
-        int r = json_get_object(obj, path, "cpu", false, &c, err);
+        _cleanup_free_ char *cp = NULL;
+        int r = rt_json_sub_object(obj, path, "cpu", &c, &cp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *cp = json_path_join(path, "cpu");
-        if (!cp)
-                return rt_oom(err);
         r = rt_json_opt_uint(c, cp, "shares", UINT64_MAX, &res->cpu.shares, err);
         if (r >= 0)
                 r = rt_json_opt_int64(c, cp, "quota", &res->cpu.quota, err);
@@ -143,89 +126,69 @@ static int parse_cpu(json_t *obj, const char *path, RtResources *res, BerthError
 static int parse_pids(json_t *obj, const char *path, RtResources *res, BerthError **err)
 {
         json_t *p = NULL;
-        int r = json_get_object(obj, path, "pids", false, &p, err);
+        _cleanup_free_ char *pp = NULL;
+        int r = rt_json_sub_object(obj, path, "pids", &p, &pp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *pp = json_path_join(path, "pids");
-        if (!pp)
-                return rt_oom(err);
         return rt_json_opt_int64(p, pp, "limit", &res->pids.limit, err);
 }
 
-static int parse_weight_devices(json_t *obj, const char *path, RtResources *res, BerthError **err)
+/* The device of a blockIO entry: both numbers are required. */
+static int parse_major_minor(json_t *e, const char *ep, int64_t *major, int64_t *minor,
+                             BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(obj, path, "weightDevice", false, sizeof(RtWeightDevice),
-                                    (void **)&res->blkio.weight_device, &res->blkio.n_weight_device,
-                                    &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                RtWeightDevice *d = &res->blkio.weight_device[i];
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "weightDevice", i);
-                if (!ep)
-                        return rt_oom(err);
-                if (rt_json_expect_object(e, ep, err) < 0)
-                        return -EINVAL;
-                r = json_get_int64(e, ep, "major", true, &d->major, err);
-                if (r >= 0)
-                        r = json_get_int64(e, ep, "minor", true, &d->minor, err);
-                if (r >= 0)
-                        r = rt_json_opt_uint(e, ep, "weight", UINT16_MAX, &d->weight, err);
-                if (r >= 0)
-                        r = rt_json_opt_uint(e, ep, "leafWeight", UINT16_MAX, &d->leaf_weight, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        int r = json_get_int64(e, ep, "major", true, major, err);
+        if (r >= 0)
+                r = json_get_int64(e, ep, "minor", true, minor, err);
+        return r;
+}
+
+static int parse_weight_device(json_t *e, const char *ep, void *elem, void *userdata,
+                               BerthError **err)
+{
+        (void)userdata;
+        RtWeightDevice *d = elem;
+        int r = parse_major_minor(e, ep, &d->major, &d->minor, err);
+        if (r >= 0)
+                r = rt_json_opt_uint(e, ep, "weight", UINT16_MAX, &d->weight, err);
+        if (r >= 0)
+                r = rt_json_opt_uint(e, ep, "leafWeight", UINT16_MAX, &d->leaf_weight, err);
+        return r < 0 ? r : 0;
+}
+
+static int parse_throttle_device(json_t *e, const char *ep, void *elem, void *userdata,
+                                 BerthError **err)
+{
+        (void)userdata;
+        RtThrottleDevice *d = elem;
+        int r = parse_major_minor(e, ep, &d->major, &d->minor, err);
+        if (r >= 0)
+                r = rt_json_get_uint64(e, ep, "rate", true, UINT64_MAX, &d->rate, err);
+        return r < 0 ? r : 0;
 }
 
 static int parse_throttle(json_t *obj, const char *path, const char *key, RtThrottleDevice **ret,
                           size_t *n, BerthError **err)
 {
-        json_t *arr;
-        int r = rt_json_alloc_array(obj, path, key, false, sizeof(RtThrottleDevice), (void **)ret,
-                                    n, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                RtThrottleDevice *d = &(*ret)[i];
-                _cleanup_free_ char *ep = rt_json_elem_path(path, key, i);
-                if (!ep)
-                        return rt_oom(err);
-                if (rt_json_expect_object(e, ep, err) < 0)
-                        return -EINVAL;
-                r = json_get_int64(e, ep, "major", true, &d->major, err);
-                if (r >= 0)
-                        r = json_get_int64(e, ep, "minor", true, &d->minor, err);
-                if (r >= 0)
-                        r = json_get_uint64(e, ep, "rate", true, UINT64_MAX, &d->rate, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return rt_json_parse_objects(obj, path, key, sizeof(RtThrottleDevice), (void **)ret, n,
+                                     parse_throttle_device, NULL, err);
 }
 
 static int parse_blkio(json_t *obj, const char *path, RtResources *res, BerthError **err)
 {
         json_t *b = NULL;
-        int r = json_get_object(obj, path, "blockIO", false, &b, err);
+        _cleanup_free_ char *bp = NULL;
+        int r = rt_json_sub_object(obj, path, "blockIO", &b, &bp, err);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *bp = json_path_join(path, "blockIO");
-        if (!bp)
-                return rt_oom(err);
         r = rt_json_opt_uint(b, bp, "weight", UINT16_MAX, &res->blkio.weight, err);
         if (r >= 0)
                 r = rt_json_opt_uint(b, bp, "leafWeight", UINT16_MAX, &res->blkio.leaf_weight, err);
         if (r >= 0)
-                r = parse_weight_devices(b, bp, res, err);
+                r = rt_json_parse_objects(b, bp, "weightDevice", sizeof(RtWeightDevice),
+                                          (void **)&res->blkio.weight_device,
+                                          &res->blkio.n_weight_device, parse_weight_device, NULL,
+                                          err);
         if (r >= 0)
                 r = parse_throttle(b, bp, "throttleReadBpsDevice", &res->blkio.throttle_read_bps,
                                    &res->blkio.n_throttle_read_bps, err);
@@ -242,31 +205,21 @@ static int parse_blkio(json_t *obj, const char *path, RtResources *res, BerthErr
         return r;
 }
 
+static int parse_hugepage(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
+{
+        (void)userdata;
+        RtHugepageLimit *h = elem;
+        int r = rt_json_dup_string(e, ep, "pageSize", true, &h->page_size, err);
+        if (r >= 0)
+                r = rt_json_get_uint64(e, ep, "limit", true, UINT64_MAX, &h->limit, err);
+        return r < 0 ? r : 0;
+}
+
 static int parse_hugepages(json_t *obj, const char *path, RtResources *res, BerthError **err)
 {
-        json_t *arr;
-        int r =
-            rt_json_alloc_array(obj, path, "hugepageLimits", false, sizeof(RtHugepageLimit),
-                                (void **)&res->hugepage_limits, &res->n_hugepage_limits, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                RtHugepageLimit *h = &res->hugepage_limits[i];
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "hugepageLimits", i);
-                if (!ep)
-                        return rt_oom(err);
-                if (rt_json_expect_object(e, ep, err) < 0)
-                        return -EINVAL;
-                r = rt_json_dup_string(e, ep, "pageSize", true, &h->page_size, err);
-                if (r >= 0)
-                        r = json_get_uint64(e, ep, "limit", true, UINT64_MAX, &h->limit, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return rt_json_parse_objects(obj, path, "hugepageLimits", sizeof(RtHugepageLimit),
+                                     (void **)&res->hugepage_limits, &res->n_hugepage_limits,
+                                     parse_hugepage, NULL, err);
 }
 
 int rt_resources_parse(json_t *obj, const char *path, RtResources *res, BerthError **err)
@@ -285,4 +238,27 @@ int rt_resources_parse(json_t *obj, const char *path, RtResources *res, BerthErr
         if (r >= 0)
                 r = rt_parse_string_map(obj, path, "unified", &res->unified, &res->n_unified, err);
         return r < 0 ? r : 0;
+}
+
+int rt_resources_from_json(json_t *obj, const char *what, RtResources *ret, BerthError **err)
+{
+        *ret = (RtResources){0};
+        if (!json_is_object(obj))
+                return error_set(err, EINVAL, "%s: expected an object, got %s",
+                                 what ? what : "resources", json_type_name(obj));
+        int r = rt_resources_parse(obj, "", ret, err);
+        if (r < 0) {
+                error_prefix(err, "%s", what ? what : "resources");
+                rt_resources_clear(ret);
+                *ret = (RtResources){0};
+        }
+        return r;
+}
+
+void rt_resources_done(RtResources *res)
+{
+        if (!res)
+                return;
+        rt_resources_clear(res);
+        *res = (RtResources){0};
 }

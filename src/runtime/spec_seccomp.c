@@ -46,10 +46,10 @@ static int parse_action(json_t *obj, const char *path, const char *key, bool req
         return 1;
 }
 
-static int parse_arg(json_t *e, const char *ep, RtSeccompArg *a, BerthError **err)
+static int parse_arg(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
 {
-        if (rt_json_expect_object(e, ep, err) < 0)
-                return -EINVAL;
+        (void)userdata;
+        RtSeccompArg *a = elem;
         uint32_t index = 0;
         int r = rt_json_get_uint32(e, ep, "index", true, &index, err);
         if (r < 0)
@@ -58,9 +58,9 @@ static int parse_arg(json_t *e, const char *ep, RtSeccompArg *a, BerthError **er
         if (index > 5)
                 return error_set(err, EINVAL, "%s.index: %u is out of range (0 to 5)", ep, index);
         a->index = index;
-        r = json_get_uint64(e, ep, "value", true, UINT64_MAX, &a->value, err);
+        r = rt_json_get_uint64(e, ep, "value", true, UINT64_MAX, &a->value, err);
         if (r >= 0)
-                r = json_get_uint64(e, ep, "valueTwo", false, UINT64_MAX, &a->value_two, err);
+                r = rt_json_get_uint64(e, ep, "valueTwo", false, UINT64_MAX, &a->value_two, err);
         if (r < 0)
                 return r;
         const char *op = NULL;
@@ -75,10 +75,10 @@ static int parse_arg(json_t *e, const char *ep, RtSeccompArg *a, BerthError **er
         return 0;
 }
 
-static int parse_rule(json_t *e, const char *ep, RtSeccompRule *rule, BerthError **err)
+static int parse_rule(json_t *e, const char *ep, void *elem, void *userdata, BerthError **err)
 {
-        if (rt_json_expect_object(e, ep, err) < 0)
-                return -EINVAL;
+        (void)userdata;
+        RtSeccompRule *rule = elem;
         int r = json_get_strv(e, ep, "names", true, true, &rule->names, err);
         if (r >= 0)
                 r = parse_action(e, ep, "action", true, &rule->action, err);
@@ -86,23 +86,9 @@ static int parse_rule(json_t *e, const char *ep, RtSeccompRule *rule, BerthError
                 r = rt_json_opt_uint(e, ep, "errnoRet", UINT32_MAX, &rule->errno_ret, err);
         if (r < 0)
                 return r;
-        json_t *arr;
-        r = rt_json_alloc_array(e, ep, "args", false, sizeof(RtSeccompArg), (void **)&rule->args,
-                                &rule->n_args, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *a;
-        json_array_foreach(arr, i, a)
-        {
-                _cleanup_free_ char *ap = rt_json_elem_path(ep, "args", i);
-                if (!ap)
-                        return rt_oom(err);
-                r = parse_arg(a, ap, &rule->args[i], err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = rt_json_parse_objects(e, ep, "args", sizeof(RtSeccompArg), (void **)&rule->args,
+                                  &rule->n_args, parse_arg, NULL, err);
+        return r < 0 ? r : 0;
 }
 
 static int seccomp_parse(json_t *obj, const char *path, RtSeccomp *s, BerthError **err)
@@ -122,23 +108,9 @@ static int seccomp_parse(json_t *obj, const char *path, RtSeccomp *s, BerthError
                                        err);
         if (r < 0)
                 return r;
-        json_t *arr;
-        r = rt_json_alloc_array(obj, path, "syscalls", false, sizeof(RtSeccompRule),
-                                (void **)&s->syscalls, &s->n_syscalls, &arr, err);
-        if (r < 0)
-                return r;
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-                _cleanup_free_ char *ep = rt_json_elem_path(path, "syscalls", i);
-                if (!ep)
-                        return rt_oom(err);
-                r = parse_rule(e, ep, &s->syscalls[i], err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = rt_json_parse_objects(obj, path, "syscalls", sizeof(RtSeccompRule),
+                                  (void **)&s->syscalls, &s->n_syscalls, parse_rule, NULL, err);
+        return r < 0 ? r : 0;
 }
 
 int rt_seccomp_parse(json_t *obj, const char *path, RtSeccomp **ret, BerthError **err)

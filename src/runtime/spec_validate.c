@@ -5,19 +5,11 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "runtime/hooks.h"
 #include "runtime/spec.h"
 #include "runtime/spec_internal.h"
 
 #define WHAT "config.json"
-
-static const char *const hook_keys[RT_HOOK_STAGE_COUNT] = {
-    [RT_HOOK_PRESTART] = "prestart",
-    [RT_HOOK_CREATE_RUNTIME] = "createRuntime",
-    [RT_HOOK_CREATE_CONTAINER] = "createContainer",
-    [RT_HOOK_START_CONTAINER] = "startContainer",
-    [RT_HOOK_POSTSTART] = "poststart",
-    [RT_HOOK_POSTSTOP] = "poststop",
-};
 
 static bool is_absolute(const char *p)
 {
@@ -80,12 +72,12 @@ static int validate_hooks(const RtSpec *spec, BerthError **err)
                                 return error_set(err, EINVAL,
                                                  WHAT ": hooks.%s[%zu].path: '%s' is not an "
                                                       "absolute path",
-                                                 hook_keys[s], i, rt_show(h->path));
+                                                 rt_hook_stage_name(s), i, rt_show(h->path));
                         if (h->timeout.set && h->timeout.value <= 0)
                                 return error_set(err, EINVAL,
                                                  WHAT ": hooks.%s[%zu].timeout: must be greater "
                                                       "than zero",
-                                                 hook_keys[s], i);
+                                                 rt_hook_stage_name(s), i);
                 }
         }
         return 0;
@@ -128,6 +120,15 @@ static int validate_namespaces(const RtLinux *l, BerthError **err)
                                               "absolute path",
                                          i, rt_show(ns->path));
         }
+
+        bool new_time = false;
+        for (size_t i = 0; i < l->n_namespaces; i++)
+                if (l->namespaces[i].type == RT_NS_TIME && !l->namespaces[i].path)
+                        new_time = true;
+        if ((l->monotonic.set || l->boottime.set) && !new_time)
+                return error_set(err, EINVAL,
+                                 WHAT ": linux.timeOffsets: offsets need a new time namespace "
+                                      "in linux.namespaces");
 
         const RtNamespace *user = NULL;
         for (size_t i = 0; i < l->n_namespaces; i++)

@@ -2,18 +2,24 @@
 #include "runtime/sync.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/log.h"
+#include "runtime/container_internal.h"
+#include "runtime/state.h"
 
 static const char *const type_names[] = {
     [RT_SYNC_GO] = "go",       [RT_SYNC_HOOKS] = "hooks", [RT_SYNC_HOOKS_DONE] = "hooks-done",
     [RT_SYNC_READY] = "ready", [RT_SYNC_START] = "start", [RT_SYNC_ERROR] = "error",
-    [RT_SYNC_WARN] = "warn",   [RT_SYNC_PTY] = "pty",
+    [RT_SYNC_WARN] = "warn",   [RT_SYNC_PTY] = "pty",     [RT_SYNC_SECCOMP] = "seccomp",
 };
 
 const char *rt_sync_type_name(RtSyncType t)
@@ -145,4 +151,59 @@ int rt_sync_expect(int fd, RtSyncType want, RtSyncMsg *ret, BerthError **err)
                         rt_sync_msg_done(&m);
                 return 0;
         }
+}
+
+int rt_exec_status_open(const char *root, const char *id, BerthError **err)
+{
+        _cleanup_free_ char *path = rt_state_file(root, id, "exec.status");
+        if (!path)
+                return error_set(err, ENOMEM, "out of memory");
+        if (mkfifo(path, 0600) < 0)
+                return error_set_errno(err, errno, "create '%s'", path);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open '%s'", path);
+        return fd;
+}
+
+int rt_exec_status_report(int fd, const BerthError *e)
+{
+        if (fd < 0)
+                return -EBADF;
+        const char *msg = e && e->message ? e->message : "the container process failed to start";
+        size_t len = strnlen(msg, 1024);
+        char buf[sizeof(RtSyncHeader) + 1024];
+        int code = e && e->code > 0 ? e->code : EIO;
+        size_t n = rt_sync_encode(RT_SYNC_ERROR, code, msg, len, buf);
+        /* one write below PIPE_BUF: atomic */
+        return write_all_fd(fd, buf, n);
+}
+
+int rt_exec_status_wait(int fd, BerthError **err)
+{
+        char buf[sizeof(RtSyncHeader) + 1024];
+        size_t n = 0;
+        for (;;) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return error_set_errno(err, errno, "wait for the container process");
+                }
+                ssize_t k = read(fd, buf + n, sizeof(buf) - n);
+                if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (k < 0)
+                        return error_set_errno(err, errno, "read the exec status");
+                if (k == 0 || (n += (size_t)k) == sizeof(buf))
+                        break;
+        }
+        if (n == 0)
+                return 0; /* EOF without a word: the execve succeeded */
+        RtSyncMsg m;
+        if (rt_sync_decode(buf, n, &m) < 0)
+                return error_set(err, EIO, "the container process failed to start");
+        int r = error_set(err, m.code > 0 ? m.code : EIO, "%s", m.data);
+        rt_sync_msg_done(&m);
+        return r;
 }

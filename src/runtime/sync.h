@@ -19,6 +19,7 @@ typedef enum RtSyncType {
         RT_SYNC_ERROR,      /* child -> parent: code + message */
         RT_SYNC_WARN,       /* child -> parent: a message to log, not fatal */
         RT_SYNC_PTY,        /* child -> parent: pty master in SCM_RIGHTS, payload: its name */
+        RT_SYNC_SECCOMP,    /* child -> parent: seccomp listener fd in SCM_RIGHTS */
         RT_SYNC_TYPE_MAX,
 } RtSyncType;
 

@@ -12,7 +12,7 @@
 #include "common/fileutil.h"
 #include "runtime/container_internal.h"
 
-static int write_map(pid_t pid, const char *file, const RtIdMap *m, size_t n, BerthError **err)
+int rt_userns_write_map(pid_t pid, const char *file, const RtIdMap *m, size_t n, BerthError **err)
 {
         if (n == 0)
                 return 0;
@@ -40,10 +40,10 @@ static int write_map(pid_t pid, const char *file, const RtIdMap *m, size_t n, Be
 
 int rt_userns_write_maps(pid_t pid, const RtSpec *spec, BerthError **err)
 {
-        int r =
-            write_map(pid, "uid_map", spec->linux_.uid_mappings, spec->linux_.n_uid_mappings, err);
+        int r = rt_userns_write_map(pid, "uid_map", spec->linux_.uid_mappings,
+                                    spec->linux_.n_uid_mappings, err);
         if (r < 0)
                 return r;
-        return write_map(pid, "gid_map", spec->linux_.gid_mappings, spec->linux_.n_gid_mappings,
-                         err);
+        return rt_userns_write_map(pid, "gid_map", spec->linux_.gid_mappings,
+                                   spec->linux_.n_gid_mappings, err);
 }

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         _cleanup_json_ json_t *doc = NULL;
         _cleanup_error_ BerthError *err = NULL;
-        if (json_parse_buffer((const char *)data, size, "config.json", &doc, &err) < 0)
+        if (rt_spec_parse_text((const char *)data, size, "config.json", &doc, &err) < 0)
                 return 0;
 
         _cleanup_spec_ RtSpec *spec = NULL;

@@ -9,104 +9,94 @@ assert_one_error_line() {
         [ "${#lines[@]}" -eq 1 ] || fail "expected one line, got ${#lines[@]}: $output"
 }
 
-@test "bad input: config.json that is not JSON" {
-        make_bundle true
-        echo '{"ociVersion": "1.0.2", "process": ' >"$BUNDLE/config.json"
+# bad_bundle FILTER [ARGS...]: the busybox bundle running ARGS (default
+# `true`) for a new container $id with its own cgroup, its config.json
+# edited by the jq FILTER ("" for none).
+bad_bundle() {
+        local filter=$1
+        shift
+        make_bundle "${@:-true}"
         id=$(new_id)
+        use_cgroup "$id"
+        [ -z "$filter" ] || update_config "$filter"
+}
+
+# bad_run: `run` of that bundle ($status and $output as bats' `run` sets
+# them); then nothing may be left.
+bad_run() {
         run rt run --bundle "$BUNDLE" "$id"
+        assert_nothing_left "$id"
+}
+
+@test "bad input: config.json that is not JSON" {
+        bad_bundle ""
+        echo '{"ociVersion": "1.0.2", "process": ' >"$BUNDLE/config.json"
+        bad_run
         assert_one_error_line
         [[ ${output,,} == *json* || ${output,,} == *"unexpected end"* || ${output,,} == *eof* ]] || fail "does not name the problem: $output"
-        assert_nothing_left "$id"
 }
 
 @test "bad input: a missing config.json" {
-        make_bundle true
+        bad_bundle ""
         rm "$BUNDLE/config.json"
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_run
         assert_one_error_line
         assert_output_contains config.json
-        assert_nothing_left "$id"
 }
 
 @test "bad input: process.args empty" {
-        make_bundle true
-        update_config '.process.args = []'
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.process.args = []'
+        bad_run
         assert_one_error_line
         [[ $output == *process.args* || $output == *"args must not be empty"* ]] || fail "does not name process.args: $output"
-        assert_nothing_left "$id"
 }
 
 @test "bad input: a wrong type" {
-        make_bundle true
-        update_config '.process.args = "true"'
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.process.args = "true"'
+        bad_run
         assert_one_error_line
         [[ $output == *args* ]] || fail "does not name the field: $output"
-        assert_nothing_left "$id"
 }
 
 @test "bad input: a missing binary names the binary and ENOENT" {
-        make_bundle /bin/no-such-binary
-        id=$(new_id)
-        use_cgroup "$id"
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle "" /bin/no-such-binary
+        bad_run
         assert_failure
         assert_output_contains /bin/no-such-binary
         [[ ${output,,} == *"no such file or directory"* ]] || fail "no ENOENT sentence: $output"
-        assert_nothing_left "$id"
 }
 
 @test "bad input: a missing rootfs" {
-        make_bundle true
-        update_config '.root.path = "no-such-rootfs"'
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.root.path = "no-such-rootfs"'
+        bad_run
         assert_failure
         assert_output_contains no-such-rootfs
-        assert_nothing_left "$id"
 }
 
 @test "bad input: a mount that cannot be made names the mount" {
-        make_bundle true
-        update_config '.mounts += [{"destination": "/bad", "type": "bind", "source": "/no/such/source", "options": ["bind"]}]'
-        id=$(new_id)
-        use_cgroup "$id"
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.mounts += [{"destination": "/bad", "type": "bind", "source": "/no/such/source", "options": ["bind"]}]'
+        bad_run
         assert_failure
         assert_output_contains /no/such/source
-        assert_nothing_left "$id"
 }
 
 @test "bad input: an unknown namespace type" {
-        make_bundle true
-        update_config '.linux.namespaces += [{"type": "bogus"}]'
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.linux.namespaces += [{"type": "bogus"}]'
+        bad_run
         assert_failure
         assert_output_contains bogus
-        assert_nothing_left "$id"
 }
 
 @test "bad input: an unknown capability is named (refused, or ignored with a warning as runc does)" {
-        make_bundle true
-        update_config '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
+        bad_run
         assert_output_contains CAP_NO_SUCH_THING
-        assert_nothing_left "$id"
 }
 
 @test "bad input: an unknown seccomp syscall name is ignored or named" {
-        make_bundle echo ran
-        update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["no_such_syscall_x"], "action": "SCMP_ACT_ERRNO"}]}'
-        id=$(new_id)
-        run rt run --bundle "$BUNDLE" "$id"
+        bad_bundle '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["no_such_syscall_x"], "action": "SCMP_ACT_ERRNO"}]}' echo ran
+        bad_run
         [ "$status" -eq 0 ] && [[ $output == *ran* ]] || [[ $output == *no_such_syscall_x* ]] || fail "$output"
-        assert_nothing_left "$id"
 }
 
 @test "bad input: an invalid container id" {
@@ -121,4 +111,33 @@ assert_one_error_line() {
         assert_failure
         run "$RUNTIME" --no-such-flag list
         assert_failure
+}
+
+# big_number FILTER NUMBER: edits config.json with the jq FILTER, where
+# 987654321 stands for NUMBER (jq would round a number above 2^53).
+big_number() {
+        update_config "$1"
+        sed -i "s/987654321/$2/g" "$BUNDLE/config.json"
+}
+
+@test "bad input: a 64-bit rlimit is taken (RLIM_INFINITY as runc writes it), a larger one is named" {
+        bad_bundle "" sh -c 'ulimit -Hc'
+        big_number '.process.rlimits = [{"type": "RLIMIT_CORE", "hard": 987654321, "soft": 987654321}]' 18446744073709551615
+        bad_run
+        assert_success
+        [ "$output" = unlimited ] || fail "RLIMIT_CORE not unlimited: $output"
+
+        bad_bundle ""
+        big_number '.process.rlimits = [{"type": "RLIMIT_CORE", "hard": 987654321, "soft": 1}]' 18446744073709551616
+        bad_run
+        assert_one_error_line
+        assert_output_contains "config.json: invalid JSON"
+}
+
+@test "bad input: a signed field above 2^63-1 names the field and the range" {
+        bad_bundle ""
+        big_number '.linux.resources.memory = {"limit": 987654321}' 18446744073709551615
+        bad_run
+        assert_one_error_line
+        assert_output_contains "linux.resources.memory.limit: 18446744073709551615 is out of range"
 }

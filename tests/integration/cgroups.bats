@@ -122,3 +122,79 @@ cg_read() { # CONTROLLER V1-FILE V2-FILE
         assert_success
         assert_nothing_left "$id"
 }
+
+@test "update: flags and -r resources.json change a running container's limits" {
+        make_bundle sleep 100
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 10}'
+        run_detached "$id"
+        run rt update --memory 64m --pids-limit 20 --cpu-quota 20000 --cpu-period 100000 "$id"
+        assert_success
+        assert_equal "$(cg_read memory memory.limit_in_bytes memory.max)" 67108864
+        assert_equal "$(cg_read pids pids.max pids.max)" 20
+        if [ "$CGROUP_V2" = 1 ]; then
+                assert_equal "$(cg_read cpu x cpu.max)" "20000 100000"
+        else
+                assert_equal "$(cg_read cpu cpu.cfs_quota_us x)" 20000
+        fi
+        echo '{"memory": {"limit": 50331648}, "pids": {"limit": 7}}' >"$BATS_TEST_TMPDIR/res.json"
+        run rt update -r "$BATS_TEST_TMPDIR/res.json" "$id"
+        assert_success
+        assert_equal "$(cg_read memory memory.limit_in_bytes memory.max)" 50331648
+        assert_equal "$(cg_read pids pids.max pids.max)" 7
+        # from stdin; the flags win over the file
+        run bash -c 'echo "{\"pids\": {\"limit\": 9}}" | "$1" --root "$2" update -r - --memory 40m "$3" 3>&-' _ "$RUNTIME" "$ROOT" "$id"
+        assert_success
+        assert_equal "$(cg_read pids pids.max pids.max)" 9
+        assert_equal "$(cg_read memory memory.limit_in_bytes memory.max)" 41943040
+        # bad input is named
+        run rt update --memory lots "$id"
+        assert_failure
+        assert_output_contains "--memory: 'lots' is not a valid size"
+        echo '{"pids": {"limit": "many"}}' >"$BATS_TEST_TMPDIR/bad.json"
+        run rt update -r "$BATS_TEST_TMPDIR/bad.json" "$id"
+        assert_failure
+        assert_output_contains "pids.limit"
+        run rt update --pids-limit 5 no-such-container
+        assert_failure
+}
+
+@test "events --stats: one JSON stats event read from the cgroup" {
+        make_bundle sh -c 'sleep 100 & sleep 100 & wait'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 10}'
+        run_detached "$id"
+        wait_for 50 test "$(cat "$(cgroup_dir pids)/cgroup.procs" | wc -l)" -eq 3 || fail "not 3 processes"
+        run rt events --stats "$id"
+        assert_success
+        assert_equal "$(jq -r .type <<<"$output")" stats
+        assert_equal "$(jq -r .id <<<"$output")" "$id"
+        assert_equal "$(jq -r .data.pids.current <<<"$output")" 3
+        assert_equal "$(jq -r .data.pids.limit <<<"$output")" 10
+        assert_equal "$(jq -r .data.memory.usage.limit <<<"$output")" 33554432
+        [ "$(jq -r .data.memory.usage.usage <<<"$output")" -gt 0 ] || fail "no memory usage: $output"
+        [ "$(jq -r .data.cpu.usage.total <<<"$output")" -gt 0 ] || fail "no cpu usage: $output"
+        jq -e '.data.memory.raw | length > 0' <<<"$output" >/dev/null || fail "no raw memory stats"
+        run rt events --stats no-such-container
+        assert_failure
+}
+
+@test "events: a stream ends when the container stops; oom kills are events" {
+        make_bundle sh -c 'sleep 1; sh -c "x=\$(head -c 200m /dev/zero | tr \"\\0\" a)"; echo done >/tmp/status; sleep 100'
+        id=$(new_id)
+        use_cgroup "$id"
+        update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+        run_detached "$id"
+        events=$BATS_TEST_TMPDIR/events
+        timeout 120 "$RUNTIME" --root "$ROOT" events --interval 300ms "$id" >"$events" 2>&1 3>&- &
+        evpid=$!
+        wait_for 600 test -s "$BUNDLE/rootfs/tmp/status" || fail "allocator did not finish"
+        sleep 0.7
+        rt kill "$id" KILL
+        wait "$evpid" || fail "events failed: $(tail -c 300 "$events")"
+        [ "$(wc -l <"$events")" -ge 3 ] || fail "expected several events: $(cat "$events")"
+        [ "$(head -n1 "$events" | jq -r .type)" = stats ] || fail "$(head -c 300 "$events")"
+        grep -q '"type":"oom"' "$events" || fail "no oom event"
+}

@@ -53,8 +53,11 @@ daemon_start() {
         [ -x "$BERTHD" ] || fail "berthd not built at $BERTHD"
         DAEMON_DIR=$(mktemp -d /tmp/berth-test.XXXXXX)
         DAEMON_SOCK=$DAEMON_DIR/berth.sock
-        export DAEMON_DIR DAEMON_SOCK
-        echo '{}' >"$DAEMON_DIR/daemon.json"
+        # A default bridge (and so a rule table) of the suite's own.
+        DAEMON_BRIDGE=bt$((RANDOM % 100000))
+        DAEMON_NFT_TABLE=berth_$DAEMON_BRIDGE
+        export DAEMON_DIR DAEMON_SOCK DAEMON_BRIDGE DAEMON_NFT_TABLE
+        echo "{\"bridge\": \"$DAEMON_BRIDGE\"}" >"$DAEMON_DIR/daemon.json"
         "$BERTHD" -H "unix://$DAEMON_SOCK" --data-root "$DAEMON_DIR/data" \
                 --exec-root "$DAEMON_DIR/exec" --pidfile "$DAEMON_DIR/berthd.pid" \
                 --config-file "$DAEMON_DIR/daemon.json" ${BERTHD_ARGS:-} \
@@ -132,6 +135,15 @@ daemon_stop() {
                         while read -r m; do umount -l "$m"; done
                 left=1
         fi
+        # The suite's bridge and table go with it (berthd itself keeps them
+        # across restarts, as Docker keeps docker0).
+        if [ -n "$(ip -o link show master "$DAEMON_BRIDGE" 2>/dev/null)" ]; then
+                echo "left behind: devices on $DAEMON_BRIDGE:" >&2
+                ip -o link show master "$DAEMON_BRIDGE" >&2
+                left=1
+        fi
+        ip link delete "$DAEMON_BRIDGE" 2>/dev/null
+        nft delete table ip "$DAEMON_NFT_TABLE" 2>/dev/null
         [ $left = 0 ] && rm -rf "$DAEMON_DIR"
         return $left
 }

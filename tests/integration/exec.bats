@@ -54,6 +54,32 @@ start_sleeper() {
         assert_equal "${lines[3]}" 1001
 }
 
+@test "exec -u: user and group names from the container's /etc/passwd and /etc/group" {
+        make_bundle sleep 1000
+        echo 'app:x:1234:4321:App:/:/bin/sh' >>"$BUNDLE/rootfs/etc/passwd"
+        printf 'appgrp:x:4321:\nextra:x:777:app\n' >>"$BUNDLE/rootfs/etc/group"
+        id=$(new_id)
+        run_detached "$id"
+        run rt exec -u app "$id" id
+        assert_success
+        assert_equal "$output" "uid=1234(app) gid=4321(appgrp) groups=777(extra)"
+        run rt exec --user app:nobody "$id" sh -c 'id -u; id -g'
+        assert_success
+        assert_equal "${lines[0]}" 1234
+        assert_equal "${lines[1]}" 65534
+        run rt exec --user=0:appgrp "$id" sh -c 'id -u; id -g'
+        assert_success
+        assert_equal "${lines[0]}" 0
+        assert_equal "${lines[1]}" 4321
+        run rt exec -u nosuchuser "$id" true
+        assert_failure
+        assert_output_contains "no user 'nosuchuser' in the container's /etc/passwd"
+        # the container's file, not the host's: a host-only name is unknown
+        run rt exec -u "$(id -un 0):nosuchgroup" "$id" true
+        assert_failure
+        assert_output_contains "no group 'nosuchgroup'"
+}
+
 @test "exec: the container's environment is the base for exec" {
         make_bundle sleep 1000
         update_config '.process.env += ["FROM_CONFIG=yes"]'

@@ -183,3 +183,50 @@ load helpers
         assert_success
         [[ $output == crw-rw-rw-*" 1,"*" 3 "*/dev/berthnull ]] || fail "$output"
 }
+
+@test "time namespace: linux.timeOffsets shift boottime and monotonic, for init and exec" {
+        [ -e /proc/self/ns/time ] || skip "this kernel has no time namespace"
+        make_bundle sleep 1000
+        update_config '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 864000}, "monotonic": {"secs": 7200, "nanosecs": 5}}'
+        id=$(new_id)
+        run_detached "$id"
+        host_up=$(cut -d. -f1 /proc/uptime)
+        run rt exec "$id" cut -d. -f1 /proc/uptime
+        assert_success
+        # boottime moved by ten days (and a few seconds of test at most)
+        [ "$output" -ge $((host_up + 864000)) ] && [ "$output" -lt $((host_up + 864000 + 60)) ] || fail "uptime $output, host $host_up"
+        pid=$(container_pid "$id")
+        [ "$(readlink /proc/$pid/ns/time)" != "$(readlink /proc/self/ns/time)" ] || fail "init not in its own time namespace"
+        run rt exec "$id" readlink /proc/self/ns/time
+        assert_equal "$output" "$(readlink /proc/$pid/ns/time)"
+        grep -q "^monotonic *7200 *5$" /proc/$pid/timens_offsets || fail "$(cat /proc/$pid/timens_offsets)"
+}
+
+@test "time namespace: offsets without a new time namespace are refused" {
+        make_bundle true
+        update_config '.linux.timeOffsets = {"boottime": {"secs": 10}}'
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_failure
+        assert_output_contains "linux.timeOffsets: offsets need a new time namespace"
+        update_config '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"realtime": {"secs": 10}}'
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_failure
+        assert_output_contains "linux.timeOffsets.realtime: unknown clock"
+}
+
+@test "mount: recursive options (rro, rnosuid, rnoexec) reach the submounts of an rbind" {
+        make_bundle sh -c 'grep " /hostdev/shm " /proc/self/mountinfo; touch /hostdev/shm/berth-rro-test 2>&1; echo rc=$?'
+        update_config '.mounts += [{"destination": "/hostdev", "type": "bind", "source": "/dev", "options": ["rbind", "rro", "rnosuid", "rnoexec"]}]'
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_success
+        line=$(grep "/hostdev/shm" <<<"$output")
+        [[ $line == *" ro,"* ]] || fail "submount not read-only: $output"
+        [[ $line == *nosuid* && $line == *noexec* ]] || fail "submount flags: $line"
+        assert_output_contains "Read-only file system"
+        assert_output_contains "rc=1"
+        [ ! -e /dev/shm/berth-rro-test ] || fail "written to the host"
+        # the host's own mount is untouched
+        grep " /dev/shm " /proc/self/mountinfo | grep -q " rw," || fail "host /dev/shm changed"
+}

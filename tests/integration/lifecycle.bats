@@ -86,6 +86,44 @@ load helpers
         assert_failure
 }
 
+@test "start: a failed exec is reported by start with the path and the errno" {
+        make_bundle /bin/late
+        cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/bin/late"
+        id=$(new_id)
+        rt create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 || fail "create failed"
+        # the binary goes away between create and start
+        rm "$BUNDLE/rootfs/bin/late"
+        run rt start "$id"
+        [ "$status" -eq 1 ] || fail "expected status 1, got $status: $output"
+        assert_equal "$output" "berth-runtime: exec '/bin/late': No such file or directory"
+        wait_for 50 status_is "$id" stopped || fail "not stopped: $(rt state "$id")"
+        # a successful start says nothing and leaves no exec.status behind
+        make_bundle sleep 100
+        id=$(new_id)
+        rt create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 || fail "create failed"
+        run rt start "$id"
+        assert_success
+        assert_equal "$output" ""
+        [ ! -e "$ROOT/$id/exec.status" ] || fail "exec.status left behind"
+        status_is "$id" running
+}
+
+@test "run: a binary that cannot be executed is reported with the path and the errno" {
+        make_bundle /bin/garbage
+        printf 'not a program\n' >"$BUNDLE/rootfs/bin/garbage"
+        chmod +x "$BUNDLE/rootfs/bin/garbage"
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        [ "$status" -ne 0 ] || fail "run succeeded: $output"
+        assert_output_contains "exec '/bin/garbage': Exec format error"
+        assert_nothing_left "$id"
+        # and from start after create
+        id=$(new_id)
+        rt create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 || fail "create failed"
+        run rt start "$id"
+        assert_equal "$output" "berth-runtime: exec '/bin/garbage': Exec format error"
+}
+
 @test "create: an id that is already in use is refused" {
         make_bundle sleep 100
         id=$(new_id)
@@ -274,4 +312,18 @@ load helpers
         id=$(new_id)
         run_detached "$id" --pid-file "$BATS_TEST_TMPDIR/run.pid"
         [ "$(cat "$BATS_TEST_TMPDIR/run.pid")" = "$(container_pid "$id")" ]
+}
+
+@test "features: the OCI features document names what is supported" {
+        run rt features
+        assert_success
+        jq -e . <<<"$output" >/dev/null || fail "not JSON: $output"
+        assert_equal "$(jq -r .ociVersionMax <<<"$output")" 1.1.0
+        jq -e '.hooks | index("createRuntime") and index("poststop")' <<<"$output" >/dev/null || fail "hooks"
+        jq -e '.mountOptions | index("rbind") and index("nosuid") and index("rslave")' <<<"$output" >/dev/null || fail "mount options"
+        jq -e '.linux.namespaces | index("pid") and index("user") and index("cgroup")' <<<"$output" >/dev/null || fail "namespaces"
+        jq -e '.linux.capabilities | index("CAP_CHOWN") and index("CAP_SYS_ADMIN")' <<<"$output" >/dev/null || fail "capabilities"
+        jq -e '.linux.seccomp.enabled and (.linux.seccomp.actions | index("SCMP_ACT_ERRNO")) and (.linux.seccomp.operators | index("SCMP_CMP_MASKED_EQ")) and (.linux.seccomp.archs | index("SCMP_ARCH_X86_64"))' <<<"$output" >/dev/null || fail "seccomp"
+        jq -e '.linux.cgroup.v1 and .linux.cgroup.v2' <<<"$output" >/dev/null || fail "cgroup"
+        [ -n "$(jq -r '.annotations["io.github.seccomp.libseccomp.version"]' <<<"$output")" ]
 }

@@ -187,3 +187,76 @@ load helpers
         run rt run --bundle "$BUNDLE" "$id"
         assert_failure
 }
+
+# start_agent ERRNO: the seccomp agent on $AGENT_SOCK, answering -ERRNO; the
+# state message of its Nth connection lands in $AGENT_STATE.N. Stopped by PID.
+start_agent() {
+        AGENT_SOCK=$BATS_TEST_TMPDIR/agent.sock
+        AGENT_STATE=$BATS_TEST_TMPDIR/agent.state
+        python3 "$BATS_TEST_DIRNAME/seccomp-agent.py" "$AGENT_SOCK" "$AGENT_STATE" "$1" 3>&- &
+        AGENT_PID=$!
+        wait_for 50 test -S "$AGENT_SOCK" || fail "agent did not start"
+}
+
+stop_agent() {
+        kill "$AGENT_PID" 2>/dev/null || true
+        wait "$AGENT_PID" 2>/dev/null || true
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY hands the listener to the agent, which answers the call" {
+        make_bundle sh -c 'mkdir /tmp/notified 2>&1; echo rc=$?; echo alive'
+        update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p, "listenerMetadata": "berth-test",
+                "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg p "$BATS_TEST_TMPDIR/agent.sock"
+        start_agent 28 # ENOSPC
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        stop_agent
+        assert_success
+        # the agent's answer, not the kernel's
+        assert_output_contains "No space left on device"
+        assert_output_contains "rc=1"
+        assert_output_contains alive
+        [ ! -e "$BUNDLE/rootfs/tmp/notified" ] || fail "mkdir was not intercepted"
+        # the container process state, as runtime-spec describes it
+        local st=$AGENT_STATE.1
+        [ -s "$st" ] || fail "no state message"
+        assert_equal "$(jq -c .fds "$st")" '["seccompFd"]'
+        assert_equal "$(jq -r .metadata "$st")" berth-test
+        assert_equal "$(jq -r .state.id "$st")" "$id"
+        [ "$(jq -r .pid "$st")" -gt 0 ] || fail "no pid: $(cat "$st")"
+        assert_nothing_left "$id"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY: each exec hands its own listener to the agent" {
+        make_bundle sleep 1000
+        update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+                "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg p "$BATS_TEST_TMPDIR/agent.sock"
+        start_agent 13 # EACCES
+        id=$(new_id)
+        run_detached "$id"
+        run rt exec "$id" sh -c 'mkdir /tmp/by-exec 2>&1; echo rc=$?'
+        assert_success
+        assert_output_contains "Permission denied"
+        assert_output_contains "rc=1"
+        [ ! -e "$BUNDLE/rootfs/tmp/by-exec" ] || fail "mkdir was not intercepted"
+        [ -s "$AGENT_STATE.2" ] || fail "no state message from exec"
+        assert_equal "$(jq -r .state.status "$AGENT_STATE.2")" running
+        [ "$(jq -r .pid "$AGENT_STATE.2")" != "$(jq -r .pid "$AGENT_STATE.1")" ] || fail "same pid for init and exec"
+        rt delete --force "$id"
+        stop_agent
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY needs a listenerPath, and an agent that listens" {
+        make_bundle true
+        update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_failure
+        assert_output_contains "listenerPath: required by SCMP_ACT_NOTIFY rules"
+        assert_nothing_left "$id"
+        update_config '.linux.seccomp.listenerPath = $p' --arg p "$BATS_TEST_TMPDIR/nobody.sock"
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_failure
+        assert_output_contains "connect to the seccomp agent at '$BATS_TEST_TMPDIR/nobody.sock'"
+        assert_nothing_left "$id"
+}

@@ -64,3 +64,66 @@ setup_userns() {
         assert_output_contains append-failed
         assert_equal "$(cat "$BATS_TEST_TMPDIR/hostfile")" secret
 }
+
+# A host directory with a root-owned file, for idmapped mounts.
+make_idsrc() {
+        IDSRC=$BATS_TEST_TMPDIR/idsrc
+        mkdir -p "$IDSRC"
+        echo host >"$IDSRC/f"
+        chown 0:0 "$IDSRC" "$IDSRC/f"
+        chmod o+x "$BATS_TEST_TMPDIR"
+}
+
+@test "idmapped mount: uidMappings/gidMappings of a mount, without a user namespace" {
+        make_bundle sh -c 'stat -c "%u %g" /idm/f'
+        make_idsrc
+        update_config '.mounts += [{"destination": "/idm", "type": "bind", "source": $s, "options": ["bind"],
+                "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}],
+                "gidMappings": [{"containerID": 0, "hostID": 2000, "size": 10}]}]' --arg s "$IDSRC"
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_success
+        assert_equal "$output" "1000 2000"
+        # the host's view is unchanged
+        assert_equal "$(stat -c '%u %g' "$IDSRC/f")" "0 0"
+        assert_nothing_left "$id"
+}
+
+@test "idmapped mount: the host's root-owned files are the container root's, and stay root's" {
+        setup_userns sh -c 'stat -c "%u %g" /idm/f; echo inside >>/idm/f && echo wrote'
+        make_idsrc
+        update_config '.mounts += [{"destination": "/idm", "type": "bind", "source": $s, "options": ["rbind"],
+                "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+                "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}]' --arg s "$IDSRC"
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_success
+        assert_equal "${lines[0]}" "0 0"
+        assert_equal "${lines[1]}" wrote
+        assert_equal "$(stat -c '%u %g' "$IDSRC/f")" "0 0"
+        grep -q inside "$IDSRC/f"
+        # "idmap" without mappings takes the container's own
+        update_config '.mounts[-1] |= (del(.uidMappings, .gidMappings) | .options += ["idmap"])'
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_success
+        assert_equal "${lines[0]}" "0 0"
+}
+
+@test "idmapped mount: only for bind mounts, and both mappings are needed" {
+        make_bundle true
+        update_config '.mounts += [{"destination": "/idm", "type": "tmpfs", "source": "tmpfs",
+                "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+                "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}]'
+        id=$(new_id)
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_failure
+        assert_output_contains "idmapped mounts are for bind mounts only"
+        assert_nothing_left "$id"
+        update_config '.mounts[-1] = {"destination": "/idm", "type": "bind", "source": "/tmp", "options": ["bind"],
+                "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}'
+        run rt run --bundle "$BUNDLE" "$id"
+        assert_failure
+        assert_output_contains "needs both uidMappings and gidMappings"
+        assert_nothing_left "$id"
+}

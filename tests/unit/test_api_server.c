@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,6 +25,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/json.h"
+#include "common/strv.h"
 #include "daemon/api.h"
 #include "daemon/api_system.h"
 
@@ -181,6 +183,68 @@ static int h_exec_inspect(ApiRequest *req, void *ud, BerthError **err)
                                         "ExitCode", 0, "ContainerID", "c1"));
 }
 
+/* Reads the spooled body: its length, how many 'x' it holds, whether the
+ * file is unlinked and how many entries the spool directory has. */
+static char spool_path[160];
+
+static int count_entries(const char *dir)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return -1;
+        int n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)))
+                if (!STREQ(e->d_name, ".") && !STREQ(e->d_name, ".."))
+                        n++;
+        closedir(d);
+        return n;
+}
+
+static int h_spool(ApiRequest *req, void *ud, BerthError **err)
+{
+        int fd = api_request_body_fd(req);
+        if (fd < 0)
+                return error_set_errno(err, -fd, "no body fd");
+        size_t mem_len = 99;
+        api_request_body(req, &mem_len);
+        struct stat st;
+        fstat(fd, &st);
+        char buf[65536];
+        ssize_t n;
+        json_int_t len = 0, xs = 0;
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                len += n;
+                for (ssize_t i = 0; i < n; i++)
+                        xs += buf[i] == 'x';
+        }
+        /* a second call rewinds */
+        int again = api_request_body_fd(req);
+        off_t pos = lseek(again, 0, SEEK_CUR);
+        return api_reply_json(req, 200,
+                              json_pack("{s:I, s:I, s:I, s:I, s:i, s:I}", "len", len, "x", xs,
+                                        "links", (json_int_t)st.st_nlink, "mem",
+                                        (json_int_t)mem_len, "entries", count_entries(spool_path),
+                                        "rewound", (json_int_t)pos));
+}
+
+static int h_not_spooled(ApiRequest *req, void *ud, BerthError **err)
+{
+        return api_reply_json(req, 200, json_pack("{s:i}", "fd", api_request_body_fd(req)));
+}
+
+static int h_query_all(ApiRequest *req, void *ud, BerthError **err)
+{
+        char **v = NULL;
+        if (api_request_query_all(req, "names", &v) < 0)
+                return -ENOMEM;
+        json_t *a = json_array();
+        for (char **p = v; *p; p++)
+                json_array_append_new(a, json_string(*p));
+        strv_free(v);
+        return api_reply_json(req, 200, a);
+}
+
 static void add_routes(ApiServer *s)
 {
         ApiRouter *r = api_server_router(s);
@@ -201,6 +265,14 @@ static void add_routes(ApiServer *s)
                          0);
         assert_int_equal(api_router_add(r, "GET", "/exec/{id}/json", h_exec_inspect, NULL, 0, 0),
                          0);
+        assert_int_equal(
+            api_router_add(r, "POST", "/test/spool", h_spool, NULL, API_ROUTE_SPOOL_BODY, 0), 0);
+        assert_int_equal(api_router_add(r, "POST", "/test/spoolsmall", h_spool, NULL,
+                                        API_ROUTE_SPOOL_BODY, 1024),
+                         0);
+        assert_int_equal(api_router_add(r, "POST", "/test/notspooled", h_not_spooled, NULL, 0, 0),
+                         0);
+        assert_int_equal(api_router_add(r, "GET", "/test/queryall", h_query_all, NULL, 0, 0), 0);
 }
 
 static int group_setup(void **state)
@@ -214,6 +286,11 @@ static int group_setup(void **state)
         snprintf(sock2_path, sizeof(sock2_path), "%s/second.sock", tmpdir);
         BerthError *err = NULL;
         if (api_server_new(&server, &err) < 0)
+                return -1;
+        char spool_parent[128];
+        snprintf(spool_parent, sizeof(spool_parent), "%s/spool", tmpdir);
+        snprintf(spool_path, sizeof(spool_path), "%s/tmp", spool_parent);
+        if (api_server_set_spool_dir(server, spool_parent, "tmp", &err) < 0)
                 return -1;
         add_routes(server);
         if (api_server_listen_unix(server, sock_path, &err) < 0 ||
@@ -267,14 +344,15 @@ static size_t collect(char *p, size_t size, size_t n, void *ud)
 
 typedef struct Upload {
         size_t left;
+        size_t chunk; /* bytes per read */
 } Upload;
 
 static size_t upload_read(char *buf, size_t size, size_t n, void *ud)
 {
         Upload *u = ud;
         size_t k = size * n < u->left ? size * n : u->left;
-        if (k > 100)
-                k = 100;
+        if (k > u->chunk)
+                k = u->chunk;
         memset(buf, 'x', k);
         u->left -= k;
         return k;
@@ -299,7 +377,8 @@ static Resp request_full(const char *sock, const char *method, const char *path,
                 snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
                 hdrs = curl_slist_append(hdrs, ct);
         }
-        Upload up = {.left = chunked};
+        /* small chunks, but not for the multi-MiB bodies of the spool tests */
+        Upload up = {.left = chunked, .chunk = chunked > ((size_t)1 << 20) ? 65536 : 100};
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -741,6 +820,102 @@ static void test_stream_reply(void **state)
         resp_clear(&r);
 }
 
+static json_int_t jint(json_t *j, const char *key)
+{
+        json_t *v = json_object_get(j, key);
+        assert_true(json_is_integer(v));
+        return json_integer_value(v);
+}
+
+static void test_spool_large_body(void **state)
+{
+        /* beyond the 16 MiB limit of buffered bodies, with Content-Length */
+        size_t size = ((size_t)20 << 20) + 7;
+        char *big = malloc(size + 1);
+        assert_non_null(big);
+        memset(big, 'x', size);
+        big[size] = '\0';
+        Resp r = request("POST", "/test/spool", "application/x-tar", big);
+        free(big);
+        assert_int_equal(r.status, 200);
+        _cleanup_json_ json_t *j = body_json(&r);
+        assert_int_equal(jint(j, "len"), (json_int_t)size);
+        assert_int_equal(jint(j, "x"), (json_int_t)size);
+        assert_int_equal(jint(j, "links"), 0);   /* unlinked */
+        assert_int_equal(jint(j, "mem"), 0);     /* not in memory */
+        assert_int_equal(jint(j, "entries"), 0); /* nothing visible in the spool dir */
+        assert_int_equal(jint(j, "rewound"), 0);
+        resp_clear(&r);
+        assert_int_equal(count_entries(spool_path), 0);
+}
+
+static void test_spool_chunked_body(void **state)
+{
+        size_t size = ((size_t)17 << 20) + 3;
+        Resp r = request_full(sock_path, "POST", "/test/spool", "application/x-tar", NULL, size);
+        assert_int_equal(r.status, 200);
+        _cleanup_json_ json_t *j = body_json(&r);
+        assert_int_equal(jint(j, "len"), (json_int_t)size);
+        assert_int_equal(jint(j, "x"), (json_int_t)size);
+        resp_clear(&r);
+        /* the connection and the server go on */
+        r = request("GET", "/_ping", NULL, NULL);
+        assert_int_equal(r.status, 200);
+        resp_clear(&r);
+}
+
+static void test_spool_empty_and_small(void **state)
+{
+        Resp r = request("POST", "/test/spool", NULL, NULL);
+        assert_int_equal(r.status, 200);
+        _cleanup_json_ json_t *j = body_json(&r);
+        assert_int_equal(jint(j, "len"), 0);
+        resp_clear(&r);
+        r = request("POST", "/test/spool", "text/plain", "abcxx");
+        assert_int_equal(r.status, 200);
+        _cleanup_json_ json_t *k = body_json(&r);
+        assert_int_equal(jint(k, "len"), 5);
+        assert_int_equal(jint(k, "x"), 2);
+        resp_clear(&r);
+}
+
+static void test_spool_limit(void **state)
+{
+        char big[2049];
+        memset(big, 'x', 2048);
+        big[2048] = '\0';
+        Resp r = request("POST", "/test/spoolsmall", "text/plain", big);
+        assert_message(&r, 413, NULL);
+        resp_clear(&r);
+        r = request_full(sock_path, "POST", "/test/spoolsmall", "text/plain", NULL, 4096);
+        assert_message(&r, 413, "request body exceeds the limit of 1024 bytes");
+        resp_clear(&r);
+        r = request("POST", "/test/spoolsmall", "text/plain", "xx");
+        assert_int_equal(r.status, 200);
+        resp_clear(&r);
+        assert_int_equal(count_entries(spool_path), 0);
+}
+
+static void test_body_fd_needs_spool_route(void **state)
+{
+        Resp r = request("POST", "/test/notspooled", "text/plain", "abc");
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"fd\":-9}\n"); /* -EBADF */
+        resp_clear(&r);
+}
+
+static void test_query_all(void **state)
+{
+        Resp r =
+            request("GET", "/test/queryall?names=busybox%3Alatest&x=1&names=alpine", NULL, NULL);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "[\"busybox:latest\",\"alpine\"]\n");
+        resp_clear(&r);
+        r = request("GET", "/test/queryall", NULL, NULL);
+        assert_string_equal(r.body, "[]\n");
+        resp_clear(&r);
+}
+
 static void test_docker_client_hijack(void **state)
 {
         if (system("command -v docker >/dev/null 2>&1") != 0) {
@@ -904,6 +1079,12 @@ int main(void)
             cmocka_unit_test(test_hijack_without_upgrade),
             cmocka_unit_test(test_docker_client_hijack),
             cmocka_unit_test(test_stream_reply),
+            cmocka_unit_test(test_spool_large_body),
+            cmocka_unit_test(test_spool_chunked_body),
+            cmocka_unit_test(test_spool_empty_and_small),
+            cmocka_unit_test(test_spool_limit),
+            cmocka_unit_test(test_body_fd_needs_spool_route),
+            cmocka_unit_test(test_query_all),
             cmocka_unit_test(test_slow_handler_does_not_block_ping),
             cmocka_unit_test(test_second_socket),
             cmocka_unit_test(test_socket_mode),

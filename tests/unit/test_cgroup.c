@@ -759,19 +759,27 @@ static void test_v1_hugetlb_on_hybrid_mount(void **state)
         rt_cgroup_free(cg);
 }
 
-static void test_v1_freeze_pids_oom_open(void **state)
+/* A thawed cgroup freezes and thaws again; file shows each state. */
+static void assert_freeze_cycle(RtCgroup *cg, const char *file, const char *frozen_text,
+                                const char *thawed_text)
 {
-        RtCgroup *cg = create_ok("/berth/c1", NULL, 0);
         _cleanup_error_ BerthError *err = NULL;
         bool frozen = true;
         assert_int_equal(rt_cgroup_is_frozen(cg, &frozen, &err), 0);
         assert_false(frozen);
         assert_int_equal(rt_cgroup_freeze(cg, true, &err), 0);
-        assert_file("freezer/berth/c1/freezer.state", "FROZEN");
+        assert_file(file, frozen_text);
         assert_int_equal(rt_cgroup_is_frozen(cg, &frozen, &err), 0);
         assert_true(frozen);
         assert_int_equal(rt_cgroup_freeze(cg, false, &err), 0);
-        assert_file("freezer/berth/c1/freezer.state", "THAWED");
+        assert_file(file, thawed_text);
+}
+
+static void test_v1_freeze_pids_oom_open(void **state)
+{
+        RtCgroup *cg = create_ok("/berth/c1", NULL, 0);
+        _cleanup_error_ BerthError *err = NULL;
+        assert_freeze_cycle(cg, "freezer/berth/c1/freezer.state", "FROZEN", "THAWED");
 
         putf("pids/berth/c1/cgroup.procs", "2000000012\n2000000034\n");
         pid_t *pids = NULL;
@@ -862,15 +870,7 @@ static void test_v2_freeze_kill_oom(void **state)
 {
         RtCgroup *cg = create_ok("/berth/c1", NULL, 0);
         _cleanup_error_ BerthError *err = NULL;
-        bool frozen = true;
-        assert_int_equal(rt_cgroup_is_frozen(cg, &frozen, &err), 0);
-        assert_false(frozen);
-        assert_int_equal(rt_cgroup_freeze(cg, true, &err), 0);
-        assert_file("berth/c1/cgroup.freeze", "1");
-        assert_int_equal(rt_cgroup_is_frozen(cg, &frozen, &err), 0);
-        assert_true(frozen);
-        assert_int_equal(rt_cgroup_freeze(cg, false, &err), 0);
-        assert_file("berth/c1/cgroup.freeze", "0");
+        assert_freeze_cycle(cg, "berth/c1/cgroup.freeze", "1", "0");
         assert_int_equal(rt_cgroup_kill_all(cg, SIGKILL, &err), 0);
         assert_file("berth/c1/cgroup.kill", "1");
         uint64_t ooms = 0;
@@ -1211,6 +1211,98 @@ static void test_live_bpf_device_filter(void **state)
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---------- stats ---------- */
+
+static json_t *stats_of(RtCgroup *cg)
+{
+        _cleanup_error_ BerthError *err = NULL;
+        json_t *j = NULL;
+        if (rt_cgroup_stats(cg, &j, &err) < 0)
+                fail_msg("stats: %s", err ? err->message : "");
+        return j;
+}
+
+static json_int_t at(json_t *j, const char *a, const char *b, const char *c)
+{
+        json_t *v = json_object_get(json_object_get(j, a), b);
+        if (c)
+                v = json_object_get(v, c);
+        if (!json_is_integer(v))
+                fail_msg("%s.%s.%s is not an integer", a, b, c ? c : "");
+        return json_integer_value(v);
+}
+
+static void test_v1_stats(void **state)
+{
+        RtCgroup *cg = create_ok("/berth/c1", NULL, 0);
+        putf("cpu,cpuacct/berth/c1/cpuacct.usage", "5000\n");
+        putf("cpu,cpuacct/berth/c1/cpuacct.usage_percpu", "3000 2000 \n");
+        putf("cpu,cpuacct/berth/c1/cpuacct.stat", "user 3\nsystem 1\n");
+        putf("cpu,cpuacct/berth/c1/cpu.stat", "nr_periods 10\nnr_throttled 4\nthrottled_time 99\n");
+        putf("memory/berth/c1/memory.usage_in_bytes", "4096\n");
+        putf("memory/berth/c1/memory.max_usage_in_bytes", "8192\n");
+        putf("memory/berth/c1/memory.limit_in_bytes", "104857600\n");
+        putf("memory/berth/c1/memory.failcnt", "2\n");
+        putf("memory/berth/c1/memory.stat", "cache 100\nrss 200\n");
+        putf("pids/berth/c1/pids.current", "3\n");
+        putf("blkio/berth/c1/blkio.throttle.io_service_bytes_recursive",
+             "8:0 Read 512\n8:0 Write 1024\nTotal 1536\n");
+        json_t *j = stats_of(cg);
+        json_t *cpu = json_object_get(j, "cpu");
+        assert_int_equal(at(cpu, "usage", "total", NULL), 5000);
+        assert_int_equal(json_array_size(json_object_get(json_object_get(cpu, "usage"), "percpu")),
+                         2);
+        long hz = sysconf(_SC_CLK_TCK);
+        assert_int_equal(at(cpu, "usage", "user", NULL), 3 * (1000000000 / hz));
+        assert_int_equal(at(cpu, "usage", "kernel", NULL), 1 * (1000000000 / hz));
+        assert_int_equal(at(cpu, "throttling", "throttled_periods", NULL), 4);
+        assert_int_equal(at(j, "memory", "usage", "usage"), 4096);
+        assert_int_equal(at(j, "memory", "usage", "max"), 8192);
+        assert_int_equal(at(j, "memory", "usage", "limit"), 104857600);
+        assert_int_equal(at(j, "memory", "usage", "failcnt"), 2);
+        assert_int_equal(at(j, "memory", "cache", NULL), 100);
+        assert_int_equal(at(j, "memory", "raw", "rss"), 200);
+        assert_int_equal(at(j, "pids", "current", NULL), 3);
+        assert_int_equal(at(j, "pids", "limit", NULL), 0); /* "max" */
+        json_t *io = json_object_get(json_object_get(j, "blkio"), "ioServiceBytesRecursive");
+        assert_int_equal(json_array_size(io), 2); /* the Total line is not a device */
+        assert_string_equal(json_string_value(json_object_get(json_array_get(io, 1), "op")),
+                            "Write");
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(io, 1), "value")), 1024);
+        json_decref(j);
+        rt_cgroup_free(cg);
+}
+
+static void test_v2_stats(void **state)
+{
+        RtResources res = {0};
+        res.pids.limit = (RtOpt){true, 42};
+        RtCgroup *cg = create_ok("/berth/c1", &res, 0);
+        putf("berth/c1/cpu.stat", "usage_usec 7\nuser_usec 5\nsystem_usec 2\nnr_periods 1\n"
+                                  "nr_throttled 1\nthrottled_usec 3\n");
+        putf("berth/c1/memory.current", "4096\n");
+        putf("berth/c1/memory.max", "max\n");
+        putf("berth/c1/memory.stat", "anon 10\nfile 20\n");
+        putf("berth/c1/pids.current", "2\n");
+        putf("berth/c1/io.stat", "8:0 rbytes=512 wbytes=1024 rios=1 wios=2 dbytes=0 dios=0\n");
+        json_t *j = stats_of(cg);
+        json_t *cpu = json_object_get(j, "cpu");
+        assert_int_equal(at(cpu, "usage", "total", NULL), 7000);
+        assert_int_equal(at(cpu, "usage", "user", NULL), 5000);
+        assert_int_equal(at(cpu, "throttling", "throttled_time", NULL), 3000);
+        assert_int_equal(at(j, "memory", "usage", "usage"), 4096);
+        assert_int_equal(at(j, "memory", "usage", "limit"), 0);
+        assert_int_equal(at(j, "memory", "usage", "failcnt"), 4); /* memory.events max */
+        assert_int_equal(at(j, "memory", "cache", NULL), 20);
+        assert_int_equal(at(j, "pids", "current", NULL), 2);
+        assert_int_equal(at(j, "pids", "limit", NULL), 42);
+        json_t *ios = json_object_get(json_object_get(j, "blkio"), "ioServicedRecursive");
+        assert_int_equal(json_array_size(ios), 2);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(ios, 1), "value")), 2);
+        json_decref(j);
+        rt_cgroup_free(cg);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1241,6 +1333,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_v2_resources, setup_v2, teardown_fake),
             cmocka_unit_test_setup_teardown(test_v2_freeze_kill_oom, setup_v2, teardown_fake),
             cmocka_unit_test_setup_teardown(test_v2_freeze_timeout, setup_v2, teardown_fake),
+            cmocka_unit_test_setup_teardown(test_v1_stats, setup_v1, teardown_fake),
+            cmocka_unit_test_setup_teardown(test_v2_stats, setup_v2, teardown_fake),
             cmocka_unit_test(test_bpf_program_semantics),
             cmocka_unit_test(test_live_cycle),
             cmocka_unit_test(test_live_destroy_kills_and_reopen),

@@ -110,6 +110,35 @@ static void test_flags_data(void **state)
         rt_mount_flags_done(&g);
 }
 
+static void test_flags_recursive(void **state)
+{
+        char *o[] = {"rbind", "rro", "rnosuid", "rnodev", "rexec", "rnoatime", NULL};
+        RtMountFlags f = parse(o);
+        /* the per-mount flags stay untouched: mount_setattr does the tree */
+        assert_int_equal(f.flags, MS_BIND | MS_REC);
+        assert_int_equal(f.clear, 0);
+        assert_null(f.data);
+        assert_true(f.rec_set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                  MOUNT_ATTR_NOATIME));
+        assert_true(f.rec_clear == (MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME));
+        /* last one wins, and atime modes replace each other */
+        char *p[] = {"rro", "rrw", "rnoatime", "rstrictatime", "rnosymfollow", "rsymfollow", NULL};
+        RtMountFlags g = parse(p);
+        assert_true(g.rec_set == MOUNT_ATTR_STRICTATIME);
+        assert_true(g.rec_clear ==
+                    (MOUNT_ATTR_RDONLY | MOUNT_ATTR__ATIME | MOUNT_ATTR_NOSYMFOLLOW));
+        char *q[] = {"ratime", NULL};
+        RtMountFlags h = parse(q);
+        assert_true(h.rec_set == MOUNT_ATTR_RELATIME && h.rec_clear == MOUNT_ATTR__ATIME);
+        /* every name is listed for `features` */
+        bool seen_rro = false, seen_rnosymfollow = false;
+        for (size_t i = 0; rt_mount_option_name(i); i++) {
+                seen_rro |= STREQ(rt_mount_option_name(i), "rro");
+                seen_rnosymfollow |= STREQ(rt_mount_option_name(i), "rnosymfollow");
+        }
+        assert_true(seen_rro && seen_rnosymfollow);
+}
+
 static void test_flags_atime(void **state)
 {
         char *o[] = {"noatime", "nodiratime", "relatime", NULL};
@@ -882,7 +911,7 @@ static void errors_body(Harness *h, void *arg)
                   "mount nosuchfs to /x (type nosuchfs): No such device");
         RtMount idmap = {.destination = "/x", .type = "bind", .source = "/tmp", .options = o_idmap};
         try_mount(h, "err_idmap", &idmap, NULL, ENOTSUP,
-                  "mount /tmp to /x (type bind): idmapped mounts are not supported");
+                  "mount /tmp to /x (type bind): the idmapped mount was not prepared");
         RtMount missing = {.destination = "/y", .source = "/nonexistent-berth", .options = o_bind};
         try_mount(h, "err_bind_missing", &missing, NULL, ENOENT,
                   "mount /nonexistent-berth to /y (type bind): No such file or directory");
@@ -1073,6 +1102,7 @@ int main(void)
             T(flags_propagation),
             T(flags_data),
             T(flags_atime),
+            T(flags_recursive),
             T(flags_misc),
             T(flags_special),
             T(flags_empty),

@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "common/safepath.h"
+#include "runtime/passwd.h"
 
 typedef struct Fixture {
         char top[64]; /* the temp dir: top/root is the root, top/outside the host */
@@ -296,6 +297,92 @@ static void test_fd_path(void **state)
         assert_string_equal(safe_fd_path(7, buf, sizeof(buf)), "/proc/self/fd/7");
 }
 
+/* exec --user names: parsed from the container's databases. */
+static void test_passwd_parse(void **state)
+{
+        (void)state;
+        const char *pw = "# comment\nroot:x:0:0:root:/root:/bin/sh\r\n\nbad:x:zz:1::/:\n"
+                         "app:x:1000:50:App:/home/app:/bin/sh\nshort:x\n";
+        uint32_t uid = 7, gid = 7;
+        assert_int_equal(rt_passwd_find(pw, "app", &uid, &gid), 0);
+        assert_int_equal(uid, 1000);
+        assert_int_equal(gid, 50);
+        assert_int_equal(rt_passwd_find(pw, "root", &uid, &gid), 0);
+        assert_int_equal(uid, 0);
+        assert_int_equal(rt_passwd_find(pw, "nobody", &uid, &gid), -ENOENT);
+        assert_int_equal(rt_passwd_find(pw, "short", &uid, &gid), -ENOENT);
+        assert_int_equal(rt_passwd_find(pw, "bad", &uid, &gid), -EINVAL);
+        assert_int_equal(rt_passwd_find(pw, "ap", &uid, &gid), -ENOENT); /* no prefix match */
+
+        const char *gr = "root:x:0:\nstaff:x:50:app,other\nwheel:x:10:other,app\n"
+                         "again:x:10:app\nbig:x:4294967296:app\n";
+        assert_int_equal(rt_group_find(gr, "wheel", &gid), 0);
+        assert_int_equal(gid, 10);
+        assert_int_equal(rt_group_find(gr, "nope", &gid), -ENOENT);
+        uint32_t *g = NULL;
+        size_t n = 0;
+        assert_int_equal(rt_group_members(gr, "app", &g, &n), 0);
+        assert_int_equal(n, 2); /* staff and wheel; gid 10 once; the bad gid skipped */
+        assert_int_equal(g[0], 50);
+        assert_int_equal(g[1], 10);
+        free(g);
+        assert_int_equal(rt_group_members(gr, "ghost", &g, &n), 0);
+        assert_int_equal(n, 0);
+        free(g);
+}
+
+static void test_user_resolve_in_root(void **state)
+{
+        Fixture *f = *state;
+        put_file(f->root, "etc/passwd", "app:x:1000:50::/:/bin/sh\n");
+        put_file(f->root, "etc/group", "staff:x:50:\nwheel:x:10:app\n");
+        /* the host's databases must never be read */
+        put_file(f->top, "outside/group", "evil:x:666:app\n");
+        RtUserIds ids;
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(rt_user_resolve(f->rootfd, "app", &ids, &err), 0);
+        assert_int_equal(ids.uid, 1000);
+        assert_int_equal(ids.gid, 50);
+        assert_int_equal(ids.n_additional_gids, 1);
+        assert_int_equal(ids.additional_gids[0], 10);
+        rt_user_ids_done(&ids);
+        assert_int_equal(rt_user_resolve(f->rootfd, "app:wheel", &ids, &err), 0);
+        assert_int_equal(ids.gid, 10);
+        rt_user_ids_done(&ids);
+        assert_int_equal(rt_user_resolve(f->rootfd, "12:34", &ids, &err), 0);
+        assert_int_equal(ids.uid, 12);
+        assert_int_equal(ids.gid, 34);
+        assert_int_equal(ids.n_additional_gids, 0);
+        assert_int_equal(rt_user_resolve(f->rootfd, "12", &ids, &err), 0);
+        assert_int_equal(ids.gid, 0); /* runc's rule for a bare number */
+        assert_int_equal(rt_user_resolve(f->rootfd, "0:staff", &ids, &err), 0);
+        assert_int_equal(ids.uid, 0);
+        assert_int_equal(ids.gid, 50);
+
+        assert_int_equal(rt_user_resolve(f->rootfd, "bob", &ids, &err), -ENOENT);
+        assert_string_equal(err->message,
+                            "--user 'bob': no user 'bob' in the container's /etc/passwd");
+        err = error_free(err);
+        assert_int_equal(rt_user_resolve(f->rootfd, "app:", &ids, &err), -EINVAL);
+        err = error_free(err);
+
+        /* an absolute symlink to the host's file stays inside the root */
+        char p[PATH_MAX];
+        snprintf(p, sizeof(p), "%s/etc/group", f->root);
+        assert_int_equal(unlink(p), 0);
+        put_link(f->root, "etc/group", "/../../outside/group");
+        assert_int_equal(rt_user_resolve(f->rootfd, "app:evil", &ids, &err), -ENOENT);
+        assert_string_equal(err->message,
+                            "--user 'app:evil': no group 'evil' in the container's /etc/group");
+        err = error_free(err);
+
+        /* a fifo in place of a database must not hang the runtime */
+        assert_int_equal(unlink(p), 0);
+        assert_int_equal(mkfifo(p, 0644), 0);
+        assert_int_equal(rt_user_resolve(f->rootfd, "0:staff", &ids, &err), -EINVAL);
+        assert_non_null(strstr(err->message, "not a regular file"));
+}
+
 #define BOTH(t)                                                                                    \
         {#t " (openat2)", t, setup_openat2, teardown, NULL},                                       \
         {                                                                                          \
@@ -316,6 +403,8 @@ int main(void)
             BOTH(test_magic_link_not_followed),
             BOTH(test_nofollow_and_types),
             cmocka_unit_test(test_fd_path),
+            cmocka_unit_test(test_passwd_parse),
+            BOTH(test_user_resolve_in_root),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -190,23 +192,29 @@ static void test_compile_foreign_syscalls(void **state)
         assert_int_equal(r, 0);
 }
 
-static void test_compile_notify_unsupported(void **state)
+static void test_compile_notify(void **state)
 {
         RtSeccomp s = profile(RT_SCMP_NOTIFY, NULL, 0);
         RtSeccompProgram *p = NULL;
         {
                 _cleanup_error_ BerthError *err = NULL;
-                assert_int_equal(rt_seccomp_compile(&s, &p, &err), -ENOTSUP);
-                assert_non_null(strstr(err->message, "SCMP_ACT_NOTIFY"));
+                assert_int_equal(rt_seccomp_compile(&s, &p, &err), -EINVAL);
+                assert_non_null(strstr(err->message, "SCMP_ACT_NOTIFY cannot be the default"));
         }
         RtSeccompRule rules[] = {{.names = mkdir_names, .action = RT_SCMP_NOTIFY}};
         s = profile(RT_SCMP_ALLOW, rules, 1);
         {
                 _cleanup_error_ BerthError *err = NULL;
-                assert_int_equal(rt_seccomp_compile(&s, &p, &err), -ENOTSUP);
-                assert_non_null(strstr(err->message, "not supported"));
+                assert_int_equal(rt_seccomp_compile(&s, &p, &err), -EINVAL);
+                assert_string_equal(
+                    err->message, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
         }
         assert_null(p);
+        s.listener_path = "/run/agent.sock";
+        _cleanup_prog_ RtSeccompProgram *ok = NULL;
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(rt_seccomp_compile(&s, &ok, &err), 0);
+        assert_true(ok->notify);
 }
 
 static void test_compile_rule_equal_to_default(void **state)
@@ -276,11 +284,70 @@ static void assert_exit_ok(int status)
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Allows everything but the calls of name matching args, which fail with
+ * errno_ret, and runs check under that filter. */
+static void assert_errno_rule(const char *name, RtSeccompArg *args, size_t n_args, int errno_ret,
+                              CheckFn check)
+{
+        char *names[] = {(char *)name, NULL};
+        RtSeccompRule rules[] = {{.names = names,
+                                  .action = RT_SCMP_ERRNO,
+                                  .errno_ret = opt(errno_ret),
+                                  .args = args,
+                                  .n_args = n_args}};
+        RtSeccomp s = profile(RT_SCMP_ALLOW, rules, 1);
+        assert_exit_ok(run_filtered(&s, check));
+}
+
 #define CHECK(cond)                                                                                \
         do {                                                                                       \
                 if (!(cond))                                                                       \
                         return __LINE__ % 200 ?: 1;                                                \
         } while (0)
+
+/* SCMP_ACT_NOTIFY end to end: the child loads the filter, passes the
+ * listener to us, and its getppid() is answered by us. */
+static void test_load_notify_listener(void **state)
+{
+        static char *names[] = {"getppid", NULL};
+        RtSeccompRule rules[] = {{.names = names, .action = RT_SCMP_NOTIFY}};
+        RtSeccomp s = profile(RT_SCMP_ALLOW, rules, 1);
+        s.listener_path = "/unused";
+        _cleanup_prog_ RtSeccompProgram *p = NULL;
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(rt_seccomp_compile(&s, &p, &err), 0);
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(sv[0]);
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        _exit(200);
+                int fd = rt_seccomp_load(p, NULL);
+                if (fd < 0 || send_fd(sv[1], fd, "x", 1) < 0)
+                        _exit(201);
+                close(fd);
+                _exit(syscall(SYS_getppid) == 4242 ? 0 : 202);
+        }
+        close(sv[1]);
+        int listener = -1;
+        char c;
+        assert_int_equal(recv_fd(sv[0], &listener, &c, 1), 1);
+        close(sv[0]);
+        assert_true(listener >= 0);
+        struct seccomp_notif req;
+        memset(&req, 0, sizeof(req));
+        assert_int_equal(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req), 0);
+        assert_int_equal(req.data.nr, SYS_getppid);
+        assert_int_equal(req.pid, pid);
+        struct seccomp_notif_resp resp = {.id = req.id, .val = 4242};
+        assert_int_equal(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+        close(listener);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_exit_ok(status);
+}
 
 static int check_mkdir_enosys(void)
 {
@@ -321,20 +388,11 @@ static int check_same_index_or(void)
 
 static void test_load_same_index_args_are_ored(void **state)
 {
-        static char *prio[] = {"getpriority", NULL};
         RtSeccompArg args[] = {
             {.index = 0, .value = PRIO_PGRP, .op = RT_SCMP_CMP_EQ},
             {.index = 0, .value = PRIO_USER, .op = RT_SCMP_CMP_EQ},
         };
-        RtSeccompRule rules[] = {
-            {.names = prio,
-             .action = RT_SCMP_ERRNO,
-             .errno_ret = opt(EACCES),
-             .args = args,
-             .n_args = 2},
-        };
-        RtSeccomp s = profile(RT_SCMP_ALLOW, rules, 1);
-        assert_exit_ok(run_filtered(&s, check_same_index_or));
+        assert_errno_rule("getpriority", args, 2, EACCES, check_same_index_or);
 }
 
 static int check_different_index_and(void)
@@ -350,20 +408,11 @@ static int check_different_index_and(void)
 
 static void test_load_different_index_args_are_anded(void **state)
 {
-        static char *prio[] = {"getpriority", NULL};
         RtSeccompArg args[] = {
             {.index = 0, .value = PRIO_PROCESS, .op = RT_SCMP_CMP_EQ},
             {.index = 1, .value = 777777, .op = RT_SCMP_CMP_EQ},
         };
-        RtSeccompRule rules[] = {
-            {.names = prio,
-             .action = RT_SCMP_ERRNO,
-             .errno_ret = opt(EACCES),
-             .args = args,
-             .n_args = 2},
-        };
-        RtSeccomp s = profile(RT_SCMP_ALLOW, rules, 1);
-        assert_exit_ok(run_filtered(&s, check_different_index_and));
+        assert_errno_rule("getpriority", args, 2, EACCES, check_different_index_and);
 }
 
 static int check_masked_eq(void)
@@ -378,18 +427,11 @@ static int check_masked_eq(void)
 
 static void test_load_masked_eq(void **state)
 {
-        static char *um[] = {"umask", NULL};
         /* MASKED_EQ: value is the mask, valueTwo the expected value */
         RtSeccompArg args[] = {
             {.index = 0, .value = 0700, .value_two = 0700, .op = RT_SCMP_CMP_MASKED_EQ},
         };
-        RtSeccompRule rules[] = {{.names = um,
-                                  .action = RT_SCMP_ERRNO,
-                                  .errno_ret = opt(EXDEV),
-                                  .args = args,
-                                  .n_args = 1}};
-        RtSeccomp s = profile(RT_SCMP_ALLOW, rules, 1);
-        assert_exit_ok(run_filtered(&s, check_masked_eq));
+        assert_errno_rule("umask", args, 1, EXDEV, check_masked_eq);
 }
 
 static int check_masked_eq_true(void)
@@ -403,18 +445,11 @@ static int check_masked_eq_true(void)
 
 static void test_load_masked_eq_value_two(void **state)
 {
-        static char *um[] = {"umask", NULL};
         /* (mode & 070) == 050 is refused */
         RtSeccompArg args[] = {
             {.index = 0, .value = 070, .value_two = 050, .op = RT_SCMP_CMP_MASKED_EQ},
         };
-        RtSeccompRule rules[] = {{.names = um,
-                                  .action = RT_SCMP_ERRNO,
-                                  .errno_ret = opt(EXDEV),
-                                  .args = args,
-                                  .n_args = 1}};
-        RtSeccomp s = profile(RT_SCMP_ALLOW, rules, 1);
-        assert_exit_ok(run_filtered(&s, check_masked_eq_true));
+        assert_errno_rule("umask", args, 1, EXDEV, check_masked_eq_true);
 }
 
 static int check_mkdir_eperm(void)
@@ -509,7 +544,8 @@ int main(void)
             cmocka_unit_test(test_compile_bad_flag_and_arch),
             cmocka_unit_test(test_compile_architectures),
             cmocka_unit_test(test_compile_foreign_syscalls),
-            cmocka_unit_test(test_compile_notify_unsupported),
+            cmocka_unit_test(test_compile_notify),
+            cmocka_unit_test(test_load_notify_listener),
             cmocka_unit_test(test_compile_rule_equal_to_default),
             cmocka_unit_test(test_compile_bad_arg_index),
             cmocka_unit_test(test_load_rejects_empty),

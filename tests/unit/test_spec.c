@@ -45,9 +45,19 @@ static json_t *parse_text(const char *text)
 {
         json_t *doc = NULL;
         _cleanup_error_ BerthError *err = NULL;
-        if (json_parse_buffer(text, strlen(text), "test", &doc, &err) < 0)
+        if (rt_spec_parse_text(text, strlen(text), "test", &doc, &err) < 0)
                 fail_msg("bad test JSON: %s", err->message);
         return doc;
+}
+
+/* Parses doc, which must succeed. */
+static RtSpec *parse_ok(json_t *doc)
+{
+        _cleanup_error_ BerthError *err = NULL;
+        RtSpec *s = NULL;
+        if (rt_spec_parse(doc, "config.json", &s, &err) < 0)
+                fail_msg("%s", err->message);
+        return s;
 }
 
 /* Parses text and expects failure with exactly `message`. */
@@ -86,9 +96,7 @@ static void test_parse_full(void **state)
 {
         _cleanup_json_ json_t *doc = load_data("full.json");
         _cleanup_error_ BerthError *err = NULL;
-        _cleanup_spec_ RtSpec *s = NULL;
-        if (rt_spec_parse(doc, "config.json", &s, &err) < 0)
-                fail_msg("%s", err->message);
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
         assert_int_equal(rt_spec_validate(s, &err), 0);
 
         assert_string_equal(s->oci_version, "1.0.2-dev");
@@ -210,9 +218,7 @@ static void test_parse_full_resources(void **state)
 {
         _cleanup_json_ json_t *doc = load_data("full.json");
         _cleanup_error_ BerthError *err = NULL;
-        _cleanup_spec_ RtSpec *s = NULL;
-        if (rt_spec_parse(doc, "config.json", &s, &err) < 0)
-                fail_msg("%s", err->message);
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
         assert_true(s->linux_.has_resources);
         RtResources *r = &s->linux_.resources;
         assert_int_equal(r->n_devices, 3);
@@ -277,9 +283,7 @@ static void test_parse_full_seccomp(void **state)
 {
         _cleanup_json_ json_t *doc = load_data("full.json");
         _cleanup_error_ BerthError *err = NULL;
-        _cleanup_spec_ RtSpec *s = NULL;
-        if (rt_spec_parse(doc, "config.json", &s, &err) < 0)
-                fail_msg("%s", err->message);
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
         RtSeccomp *sc = s->linux_.seccomp;
         assert_non_null(sc);
         assert_int_equal(sc->default_action, RT_SCMP_ERRNO);
@@ -685,9 +689,7 @@ static void test_default_spec(void **state)
         _cleanup_json_ json_t *doc = rt_spec_default(false);
         assert_non_null(doc);
         _cleanup_error_ BerthError *err = NULL;
-        _cleanup_spec_ RtSpec *s = NULL;
-        if (rt_spec_parse(doc, "config.json", &s, &err) < 0)
-                fail_msg("%s", err->message);
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
         if (rt_spec_validate(s, &err) < 0)
                 fail_msg("%s", err->message);
         assert_string_equal(s->root.path, "rootfs");
@@ -751,9 +753,7 @@ static void test_default_spec_rootless(void **state)
         _cleanup_json_ json_t *doc = rt_spec_default(true);
         assert_non_null(doc);
         _cleanup_error_ BerthError *err = NULL;
-        _cleanup_spec_ RtSpec *s = NULL;
-        if (rt_spec_parse(doc, "config.json", &s, &err) < 0)
-                fail_msg("%s", err->message);
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
         if (rt_spec_validate(s, &err) < 0)
                 fail_msg("%s", err->message);
         RtLinux *l = &s->linux_;
@@ -979,6 +979,120 @@ static void test_huge_arrays(void **state)
         assert_ptr_equal(json_object_get(s->raw, "mounts"), mounts);
 }
 
+/* runc writes RLIM_INFINITY as 2^64-1, which jansson alone rejects. */
+static void test_big_uints(void **state)
+{
+        _cleanup_json_ json_t *doc = parse_text(
+            MINIMAL_HEAD "\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"env\": "
+                         "[\"X=18446744073709551615\"], \"rlimits\": [{\"type\": "
+                         "\"RLIMIT_NOFILE\", \"hard\": 18446744073709551615, \"soft\": "
+                         "9223372036854775808}]}, \"linux\": {\"seccomp\": {\"defaultAction\": "
+                         "\"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": "
+                         "\"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": "
+                         "18446744073709551614, \"valueTwo\": 9223372036854775807, \"op\": "
+                         "\"SCMP_CMP_MASKED_EQ\"}]}]}}}");
+        _cleanup_error_ BerthError *err = NULL;
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
+        assert_true(s->process->rlimits[0].hard == UINT64_MAX);
+        assert_true(s->process->rlimits[0].hard == RLIM_INFINITY);
+        assert_true(s->process->rlimits[0].soft == UINT64_C(9223372036854775808));
+        assert_true(s->linux_.seccomp->syscalls[0].args[0].value == UINT64_MAX - 1);
+        assert_true(s->linux_.seccomp->syscalls[0].args[0].value_two == INT64_MAX);
+        /* a number inside a string stays the string it was */
+        assert_string_equal(s->process->env[0], "X=18446744073709551615");
+}
+
+static void test_big_uint_errors(void **state)
+{
+        /* above 64 bits: still jansson's error */
+        json_t *doc = NULL;
+        _cleanup_error_ BerthError *err = NULL;
+        const char *text = "{\"a\": 18446744073709551616}";
+        assert_int_equal(rt_spec_parse_text(text, strlen(text), "config.json", &doc, &err),
+                         -EINVAL);
+        assert_non_null(strstr(err->message, "config.json: invalid JSON"));
+        err = error_free(err);
+        /* negative, fraction and exponent forms are left to jansson */
+        text = "[-9223372036854775808, 1.5, 1e3, 0, 9223372036854775807]";
+        assert_int_equal(rt_spec_parse_text(text, strlen(text), "t", &doc, &err), 0);
+        assert_true(json_is_integer(json_array_get(doc, 0)));
+        assert_int_equal(json_integer_value(json_array_get(doc, 0)), INT64_MIN);
+        assert_true(json_is_real(json_array_get(doc, 1)));
+        assert_true(json_is_real(json_array_get(doc, 2)));
+        assert_int_equal(json_integer_value(json_array_get(doc, 4)), INT64_MAX);
+        json_decref(doc);
+        /* a signed field names the range */
+        expect_parse_error(MINIMAL_HEAD MINIMAL_PROCESS ", \"linux\": {\"resources\": {\"memory\": "
+                                                        "{\"limit\": 18446744073709551615}}}}",
+                           "config.json: linux.resources.memory.limit: 18446744073709551615 is out "
+                           "of range (-9223372036854775808 to 9223372036854775807)");
+        /* an unsigned field with a smaller range */
+        expect_parse_error(MINIMAL_HEAD "\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", "
+                                        "\"user\": {\"uid\": 18446744073709551615}}}",
+                           "config.json: process.user.uid: 18446744073709551615 is out of range "
+                           "(0 to 4294967295)");
+}
+
+/* `update -r`: a resources object alone. */
+static void test_resources_from_json(void **state)
+{
+        _cleanup_json_ json_t *doc = parse_text(
+            "{\"memory\": {\"limit\": 1048576}, \"pids\": {\"limit\": 5}, \"cpu\": {\"cpus\": "
+            "\"0-1\"}, \"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, "
+            "\"rate\": 18446744073709551615}]}}");
+        _cleanup_error_ BerthError *err = NULL;
+        RtResources res;
+        assert_int_equal(rt_resources_from_json(doc, "r.json", &res, &err), 0);
+        assert_true(res.memory.limit.set);
+        assert_int_equal(res.memory.limit.value, 1048576);
+        assert_int_equal(res.pids.limit.value, 5);
+        assert_string_equal(res.cpu.cpus, "0-1");
+        assert_true(res.blkio.throttle_read_bps[0].rate == UINT64_MAX);
+        rt_resources_done(&res);
+        json_decref(doc);
+        doc = parse_text("{\"pids\": {\"limit\": \"x\"}}");
+        assert_int_equal(rt_resources_from_json(doc, "r.json", &res, &err), -EINVAL);
+        assert_string_equal(err->message, "r.json: pids.limit: expected an integer, got a string");
+        assert_null(res.cpu.cpus);
+        err = error_free(err);
+        json_decref(doc);
+        doc = parse_text("[1]");
+        assert_int_equal(rt_resources_from_json(doc, "r.json", &res, &err), -EINVAL);
+        assert_string_equal(err->message, "r.json: expected an object, got an array");
+}
+
+static void test_time_offsets(void **state)
+{
+        _cleanup_json_ json_t *doc = parse_text(
+            MINIMAL_HEAD MINIMAL_PROCESS ", \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, "
+                                         "{\"type\": \"time\"}], \"timeOffsets\": "
+                                         "{\"boottime\": {\"secs\": -5, \"nanosecs\": 7}, "
+                                         "\"monotonic\": {\"secs\": 3600}}}}");
+        _cleanup_error_ BerthError *err = NULL;
+        _cleanup_spec_ RtSpec *s = parse_ok(doc);
+        assert_int_equal(rt_spec_validate(s, &err), 0);
+        assert_true(s->linux_.boottime.set);
+        assert_int_equal(s->linux_.boottime.secs, -5);
+        assert_int_equal(s->linux_.boottime.nanosecs, 7);
+        assert_true(s->linux_.monotonic.set);
+        assert_int_equal(s->linux_.monotonic.secs, 3600);
+        assert_non_null(rt_spec_find_ns(s, RT_NS_TIME));
+
+        expect_parse_error(MINIMAL_HEAD MINIMAL_PROCESS
+                           ", \"linux\": {\"timeOffsets\": {\"realtime\": {\"secs\": 1}}}}",
+                           "config.json: linux.timeOffsets.realtime: unknown clock (expected "
+                           "monotonic or boottime)");
+        expect_parse_error(
+            MINIMAL_HEAD MINIMAL_PROCESS
+            ", \"linux\": {\"timeOffsets\": {\"boottime\": {\"nanosecs\": 1000000000}}}}",
+            "config.json: linux.timeOffsets.boottime.nanosecs: 1000000000 is out of range (0 to "
+            "999999999)");
+        expect_invalid(MINIMAL_HEAD MINIMAL_PROCESS
+                       ", \"linux\": {\"timeOffsets\": {\"boottime\": {\"secs\": 1}}}}",
+                       "config.json: linux.timeOffsets: offsets need a new time namespace in "
+                       "linux.namespaces");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1012,6 +1126,10 @@ int main(void)
             cmocka_unit_test(test_find_ns),
             cmocka_unit_test(test_spec_load),
             cmocka_unit_test(test_huge_arrays),
+            cmocka_unit_test(test_big_uints),
+            cmocka_unit_test(test_big_uint_errors),
+            cmocka_unit_test(test_resources_from_json),
+            cmocka_unit_test(test_time_offsets),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

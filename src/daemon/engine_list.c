@@ -1,0 +1,349 @@
+/* What GET /containers/json and /containers/{id}/json show: filters,
+ * ContainerSummary, ContainerInspect. */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "daemon/api_router.h"
+#include "daemon/engine_internal.h"
+
+static const char *const list_filters[] = {
+    "id",     "name",    "label",   "status", "exited", "ancestor",  "before",  "since",
+    "volume", "network", "publish", "expose", "health", "isolation", "is-task", NULL,
+};
+
+int engine_filters_check(json_t *filters, BerthError **err)
+{
+        int r = api_filters_validate(filters, list_filters, err);
+        if (r < 0)
+                return r;
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(filters, "status"), i, v)
+        {
+                EngineRunState st;
+                const char *s = json_string_value(v);
+                if (!s || engine_state_parse(s, &st) < 0)
+                        return error_set(err, EINVAL,
+                                         "invalid filter 'status=%s': unrecognised filter value",
+                                         s ? s : "");
+        }
+        json_array_foreach(json_object_get(filters, "exited"), i, v)
+        {
+                const char *s = json_string_value(v);
+                char *end;
+                if (!s || !*s || (strtol(s, &end, 10), *end))
+                        return error_set(err, EINVAL, "invalid filter 'exited=%s'", s ? s : "");
+        }
+        json_array_foreach(json_object_get(filters, "health"), i, v)
+        {
+                const char *s = json_string_value(v);
+                if (!s || !(STREQ(s, "starting") || STREQ(s, "healthy") || STREQ(s, "unhealthy") ||
+                            STREQ(s, "none")))
+                        return error_set(err, EINVAL, "Unrecognised filter value for health: %s",
+                                         s ? s : "");
+        }
+        const char *regex_filters[] = {"id", "name"};
+        for (size_t k = 0; k < ARRAY_SIZE(regex_filters); k++)
+                json_array_foreach(json_object_get(filters, regex_filters[k]), i, v)
+                {
+                        regex_t re;
+                        const char *s = json_string_value(v);
+                        if (!s || regcomp(&re, s, REG_EXTENDED | REG_NOSUB) != 0)
+                                return error_set(err, EINVAL, "invalid filter '%s=%s'",
+                                                 regex_filters[k], s ? s : "");
+                        regfree(&re);
+                }
+        return 0;
+}
+
+static bool regex_any(json_t *values, const char *a, const char *b)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v)
+        {
+                regex_t re;
+                const char *s = json_string_value(v);
+                if (!s || regcomp(&re, s, REG_EXTENDED | REG_NOSUB) != 0)
+                        continue;
+                bool m = (a && regexec(&re, a, 0, NULL, 0) == 0) ||
+                         (b && regexec(&re, b, 0, NULL, 0) == 0);
+                regfree(&re);
+                if (m)
+                        return true;
+        }
+        return false;
+}
+
+static bool labels_match(json_t *values, json_t *labels)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v)
+        {
+                const char *s = json_string_value(v);
+                if (!s)
+                        return false;
+                const char *eq = strchr(s, '=');
+                _cleanup_free_ char *key = eq ? strndup(s, (size_t)(eq - s)) : strdup(s);
+                if (!key)
+                        return false;
+                json_t *have = json_object_get(labels, key);
+                if (!json_is_string(have))
+                        return false;
+                if (eq && !STREQ(json_string_value(have), eq + 1))
+                        return false;
+        }
+        return true;
+}
+
+static bool string_in(json_t *values, const char *s)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v)
+        {
+                if (json_is_string(v) && s && STREQ(json_string_value(v), s))
+                        return true;
+        }
+        return false;
+}
+
+bool engine_filter_match(const Ctr *c, json_t *filters, const EngineFilterCtx *fc)
+{
+        json_t *f;
+        if ((f = json_object_get(filters, "id")) && json_array_size(f) &&
+            !regex_any(f, c->id, NULL))
+                return false;
+        if ((f = json_object_get(filters, "name")) && json_array_size(f) &&
+            !regex_any(f, c->name, c->name + 1))
+                return false;
+        if ((f = json_object_get(filters, "label")) && json_array_size(f) &&
+            !labels_match(f, json_object_get(c->config, "Labels")))
+                return false;
+        if ((f = json_object_get(filters, "status")) && json_array_size(f) &&
+            !string_in(f, engine_state_name(c->state)))
+                return false;
+        if ((f = json_object_get(filters, "exited")) && json_array_size(f)) {
+                if (c->state != ENGINE_EXITED || c->started_at == 0)
+                        return false;
+                bool ok = false;
+                size_t i;
+                json_t *v;
+                json_array_foreach(f, i, v)
+                {
+                        const char *s = json_string_value(v);
+                        if (s && atoi(s) == c->exit_code)
+                                ok = true;
+                }
+                if (!ok)
+                        return false;
+        }
+        if ((f = json_object_get(filters, "ancestor")) && json_array_size(f)) {
+                bool ok = string_in(f, c->image);
+                for (char **p = fc ? fc->ancestor_ids : NULL; !ok && p && *p; p++)
+                        if (STREQ(*p, c->image_id))
+                                ok = true;
+                if (!ok)
+                        return false;
+        }
+        if (fc && fc->before && c->created >= fc->before)
+                return false;
+        if (fc && fc->since && c->created <= fc->since)
+                return false;
+        if ((f = json_object_get(filters, "health")) && json_array_size(f) && !string_in(f, "none"))
+                return false;
+        if ((f = json_object_get(filters, "network")) && json_array_size(f)) {
+                const char *mode =
+                    json_string_value(json_object_get(c->host_config, "NetworkMode"));
+                if (!mode || !*mode || STREQ(mode, "default"))
+                        mode = "bridge";
+                if (!string_in(f, mode))
+                        return false;
+        }
+        if ((f = json_object_get(filters, "is-task")) && json_array_size(f) &&
+            !string_in(f, "false") && !string_in(f, "0"))
+                return false;
+        return true;
+}
+
+static const char *network_mode(const Ctr *c)
+{
+        const char *mode = json_string_value(json_object_get(c->host_config, "NetworkMode"));
+        return mode && *mode ? mode : "default";
+}
+
+static json_t *networks_json(const Ctr *c)
+{
+        const char *mode = network_mode(c);
+        if (STREQ(mode, "default"))
+                mode = "bridge";
+        json_t *nets = json_object();
+        if (strncmp(mode, "container:", 10) == 0)
+                return nets;
+        json_object_set_new(
+            nets, mode,
+            json_pack("{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:n, s:n}",
+                      "IPAMConfig", "Links", "Aliases", "MacAddress", "", "NetworkID", "",
+                      "EndpointID", "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0,
+                      "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
+                      "DriverOpts", "DNSNames"));
+        return nets;
+}
+
+static json_t *mounts_json(const Ctr *c)
+{
+        json_t *out = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(c->host_config, "Binds"), i, v)
+        {
+                const char *s = json_string_value(v);
+                if (!s)
+                        continue;
+                _cleanup_free_ char *copy = strdup(s);
+                if (!copy)
+                        continue;
+                char *src = copy, *dst = strchr(copy, ':'), *mode = NULL;
+                if (!dst)
+                        continue;
+                *dst++ = '\0';
+                mode = strchr(dst, ':');
+                if (mode)
+                        *mode++ = '\0';
+                bool rw = !(mode && (strstr(mode, "ro") == mode || strstr(mode, ",ro")));
+                bool bind = src[0] == '/';
+                json_array_append_new(out,
+                                      json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
+                                                bind ? "bind" : "volume", bind ? "Source" : "Name",
+                                                src, "Destination", dst, "Mode", mode ? mode : "",
+                                                "RW", rw, "Propagation", bind ? "rprivate" : ""));
+        }
+        json_array_foreach(json_object_get(c->host_config, "Mounts"), i, v)
+        {
+                const char *type = json_string_value(json_object_get(v, "Type"));
+                const char *src = json_string_value(json_object_get(v, "Source"));
+                const char *dst = json_string_value(json_object_get(v, "Target"));
+                if (!type || !dst)
+                        continue;
+                json_array_append_new(
+                    out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type, "Source",
+                                   src ? src : "", "Destination", dst, "Mode", "", "RW",
+                                   !json_is_true(json_object_get(v, "ReadOnly")), "Propagation",
+                                   STREQ(type, "bind") ? "rprivate" : ""));
+        }
+        return out;
+}
+
+/* Path and Args: the entrypoint and command as Docker splits them. */
+static void path_args(const Ctr *c, const char **ret_path, json_t **ret_args)
+{
+        json_t *all = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(c->config, "Entrypoint"), i, v)
+            json_array_append(all, v);
+        json_array_foreach(json_object_get(c->config, "Cmd"), i, v) json_array_append(all, v);
+        *ret_path = "";
+        if (json_array_size(all) > 0) {
+                *ret_path = json_string_value(json_array_get(all, 0));
+                json_array_remove(all, 0);
+        }
+        *ret_args = all;
+}
+
+static char *command_string(const Ctr *c)
+{
+        const char *path;
+        json_t *args;
+        path_args(c, &path, &args);
+        size_t len = strlen(path ? path : "") + 1;
+        size_t i;
+        json_t *v;
+        json_array_foreach(args, i, v) len += strlen(json_string_value(v) ?: "") + 1;
+        char *out = malloc(len);
+        if (out) {
+                strcpy(out, path ? path : "");
+                json_array_foreach(args, i, v)
+                {
+                        strcat(out, " ");
+                        strcat(out, json_string_value(v) ?: "");
+                }
+        }
+        json_decref(args);
+        return out;
+}
+
+json_t *engine_summary(const Ctr *c, int64_t now)
+{
+        char status[128];
+        engine_status_string(c, now, status, sizeof(status));
+        _cleanup_free_ char *cmd = command_string(c);
+        json_t *labels = json_object_get(c->config, "Labels");
+        labels = json_is_object(labels) ? json_incref(labels) : json_object();
+        return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:o, s:s, s:s, s:{s:s}, "
+                         "s:{s:o}, s:o}",
+                         "Id", c->id, "Names", c->name, "Image", c->image ? c->image : "",
+                         "ImageID", c->image_id, "Command", cmd ? cmd : "", "Created",
+                         (json_int_t)(c->created / 1000000000LL), "Ports", "Labels", labels,
+                         "State", engine_state_name(c->state), "Status", status, "HostConfig",
+                         "NetworkMode", network_mode(c), "NetworkSettings", "Networks",
+                         networks_json(c), "Mounts", mounts_json(c));
+}
+
+json_t *engine_inspect_json(Engine *e, const Ctr *c, int64_t now)
+{
+        (void)now;
+        char created[64], started[64], finished[64];
+        engine_time_format(c->created, created, sizeof(created));
+        engine_time_format(c->started_at, started, sizeof(started));
+        engine_time_format(c->finished_at, finished, sizeof(finished));
+        const char *path;
+        json_t *args;
+        path_args(c, &path, &args);
+        _cleanup_free_ char *dir = engine_ctr_dir(e, c->id);
+        _cleanup_free_ char *log_path = engine_log_path(e, c);
+        char resolv[4200], hostname[4200], hosts[4200];
+        snprintf(resolv, sizeof(resolv), "%s/resolv.conf", dir ? dir : "");
+        snprintf(hostname, sizeof(hostname), "%s/hostname", dir ? dir : "");
+        snprintf(hosts, sizeof(hosts), "%s/hosts", dir ? dir : "");
+        bool live = c->state == ENGINE_RUNNING || c->state == ENGINE_PAUSED;
+        const char *driver = e && e->images ? img_store_driver_name(e->images) : "";
+        json_t *state = json_pack(
+            "{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}", "Status",
+            engine_state_name(c->state), "Running", live || c->state == ENGINE_RESTARTING, "Paused",
+            c->state == ENGINE_PAUSED, "Restarting", c->state == ENGINE_RESTARTING, "OOMKilled",
+            c->oom_killed, "Dead", c->state == ENGINE_DEAD, "Pid", live ? (int)c->pid : 0,
+            "ExitCode", c->exit_code, "Error", c->error ? c->error : "", "StartedAt", started,
+            "FinishedAt", finished);
+        json_t *gd_data = json_object();
+        if (c->rootfs)
+                json_object_set_new(gd_data, "MergedDir", json_string(c->rootfs));
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s?, s:s, s:i, s:s, s:s, s:s, s:s, "
+            "s:s, s:n, s:o, s:{s:s, s:o}, s:o, s:o}",
+            "Id", c->id, "Created", created, "Path", path ? path : "", "Args", args, "State", state,
+            "Image", c->image_id, "ResolvConfPath", resolv, "HostnamePath", hostname, "HostsPath",
+            hosts, "LogPath", log_path, "Name", c->name, "RestartCount", c->restart_count, "Driver",
+            driver, "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile",
+            "", "ExecIDs", "HostConfig",
+            c->host_config ? json_incref(c->host_config) : json_object(), "GraphDriver", "Name",
+            driver, "Data", gd_data, "Mounts", mounts_json(c), "Config",
+            c->config ? json_incref(c->config) : json_object());
+        if (!j)
+                return NULL;
+        json_t *ns =
+            json_pack("{s:s, s:s, s:b, s:s, s:{}, s:s, s:n, s:n, s:s, s:s, s:i, s:s, "
+                      "s:i, s:s, s:s, s:s, s:o}",
+                      "Bridge", "", "SandboxID", "", "HairpinMode", 0, "LinkLocalIPv6Address", "",
+                      "Ports", "SandboxKey", "", "SecondaryIPAddresses", "SecondaryIPv6Addresses",
+                      "EndpointID", "", "Gateway", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "",
+                      "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "", "MacAddress",
+                      "", "Networks", networks_json(c));
+        json_object_set_new(j, "NetworkSettings", ns ? ns : json_object());
+        return j;
+}

@@ -1,0 +1,41 @@
+/* DNS messages for the embedded server: parsing one question out of an
+ * untrusted query and building the answer. Pure functions (fuzzed). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NET_DNS_MAX_NAME  255
+#define NET_DNS_TYPE_A    1
+#define NET_DNS_TYPE_PTR  12
+#define NET_DNS_TYPE_AAAA 28
+#define NET_DNS_CLASS_IN  1
+
+#define NET_DNS_RCODE_OK       0
+#define NET_DNS_RCODE_FORMERR  1
+#define NET_DNS_RCODE_SERVFAIL 2
+#define NET_DNS_RCODE_NXDOMAIN 3
+#define NET_DNS_RCODE_NOTIMP   4
+
+typedef struct NetDnsQuery {
+        uint16_t id;
+        uint16_t flags;
+        char name[NET_DNS_MAX_NAME + 1]; /* dotted, lower case, no trailing dot */
+        uint16_t qtype, qclass;
+        size_t question_end; /* offset just past the question */
+} NetDnsQuery;
+
+/* 0 when pkt is a standard query with one question; -EINVAL otherwise
+ * (q->id is still set when the header could be read, for FORMERR). */
+int net_dns_parse_query(const uint8_t *pkt, size_t len, NetDnsQuery *q);
+
+/* Builds a response to q, copying its question from pkt: rcode, and
+ * n_a A records (ips, host byte order) or a PTR record (ptr_name) with
+ * the given TTL. Returns the length, or 0 when cap is too small. */
+size_t net_dns_build_reply(const uint8_t *pkt, const NetDnsQuery *q, int rcode, const uint32_t *ips,
+                           size_t n_a, const char *ptr_name, uint32_t ttl, uint8_t *out,
+                           size_t cap);
+
+/* "4.3.2.1.in-addr.arpa" → 1.2.3.4 (host order); -EINVAL otherwise. */
+int net_dns_ptr_ip4(const char *name, uint32_t *ret);

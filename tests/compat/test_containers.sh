@@ -1,0 +1,158 @@
+#!/bin/bash
+# The real docker client against berthd: the container lifecycle (run,
+# ps, inspect, top, pause, rename, restart, stop, wait, kill, rm, --rm,
+# restart policies, prune, events). TAP output.
+# Usage: tests/compat/test_containers.sh [path/to/berthd]   (or BERTHD=...)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+berthd=${1:-${BERTHD:-$root/build/src/daemon/berthd}}
+docker=${DOCKER:-$(command -v docker || true)}
+
+if [ -z "$docker" ]; then
+	echo "1..0 # SKIP no docker client installed"
+	exit 0
+fi
+if [ ! -x "$berthd" ]; then
+	echo "1..0 # SKIP berthd not built at $berthd (pass its path as \$1)"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP running containers needs root"
+	exit 0
+fi
+
+tmp=$(mktemp -d /tmp/berth-compat-ctr.XXXXXX)
+sock=$tmp/berth.sock
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		for id in $("$docker" ps -aq 2>/dev/null); do
+			"$docker" rm -f "$id" >/dev/null 2>&1
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	if grep -qF " $tmp/" /proc/mounts; then
+		echo "# left behind: mounts under $tmp"
+		grep -F " $tmp/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+			umount -l "$m"
+		done
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && sed 's/^/# /' <<<"$2"
+}
+check() { # description, then a command; passes when it succeeds
+	local desc=$1; shift
+	local out
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+# expect DESC WANT CMD...: passes when CMD's output (stdout+stderr) equals WANT
+expect() {
+	local desc=$1 want=$2; shift 2
+	local out
+	out=$("$@" 2>&1)
+	if [ "$out" = "$want" ]; then ok "$desc"; else not_ok "$desc" "want: $want
+got: $out"; fi
+}
+wait_until() { # tries, then a command
+	local i tries=$1; shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+echo "1..21"
+echo '{}' >"$tmp/daemon.json"
+"$berthd" -H "unix://$sock" --data-root "$tmp/data" --exec-root "$tmp/exec" \
+	--pidfile "$tmp/berthd.pid" --config-file "$tmp/daemon.json" 2>"$tmp/berthd.log" &
+pid=$!
+for _ in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	sleep 0.05
+done
+export DOCKER_HOST=unix://$sock DOCKER_CONFIG=$tmp/docker-config
+d() { "$docker" "$@"; }
+
+"$root/tests/fixtures/make-image" "$tmp/busybox.tar" busybox:latest >/dev/null
+check "docker load of busybox" d load -i "$tmp/busybox.tar"
+
+expect "docker run --rm prints the output" hello d run --rm busybox echo hello
+d run --name code3 busybox sh -c 'exit 3' >/dev/null 2>&1
+rc=$?
+if [ $rc = 3 ]; then ok "docker run exits with the container's status"; else
+	not_ok "docker run exits with the container's status" "got $rc"; fi
+
+check "docker run -d" d run -d --name web busybox sleep 1000
+expect "docker ps --format shows it running" "web running" \
+	d ps --format '{{.Names}} {{.State}}'
+status=$(d ps --format '{{.Status}}' --filter name=web)
+if [[ "$status" == Up* ]]; then ok "docker ps status is Up ..."; else
+	not_ok "docker ps status is Up ..." "$status"; fi
+expect "docker inspect -f" "true /web" d inspect -f '{{.State.Running}} {{.Name}}' web
+top=$(d top web 2>&1)
+if grep -q "sleep 1000" <<<"$top"; then ok "docker top lists the process"; else
+	not_ok "docker top lists the process" "$top"; fi
+
+d pause web >/dev/null
+expect "docker pause" "paused" d inspect -f '{{.State.Status}}' web
+d unpause web >/dev/null
+expect "docker unpause" "running" d inspect -f '{{.State.Status}}' web
+
+check "docker rename" d rename web web2
+old=$(d inspect -f '{{.State.Pid}}' web2)
+d restart -t 1 web2 >/dev/null
+new=$(d inspect -f '{{.State.Pid}}' web2)
+if [ "$old" != "$new" ] && [ "$(d inspect -f '{{.State.Running}}' web2)" = true ]; then
+	ok "docker restart runs it again"
+else
+	not_ok "docker restart runs it again" "pid $old -> $new"
+fi
+
+d stop -t 1 web2 >/dev/null
+expect "docker wait after stop gives 137" 137 d wait web2
+if d kill web2 >/dev/null 2>&1; then not_ok "docker kill of a stopped container fails"; else
+	ok "docker kill of a stopped container fails"; fi
+check "docker rm" d rm web2
+if d inspect web2 >/dev/null 2>&1; then not_ok "the removed container is gone"; else
+	ok "the removed container is gone"; fi
+
+d run -d --name busy busybox sleep 1000 >/dev/null
+check "docker rm -f of a running container" d rm -f busy
+
+d run --rm --name gone busybox true >/dev/null
+if wait_until 30 bash -c "! DOCKER_HOST=$DOCKER_HOST $docker inspect gone"; then
+	ok "--rm removes the container"; else not_ok "--rm removes the container"; fi
+
+d run -d --name onf --restart on-failure:1 busybox sh -c 'exit 1' >/dev/null
+if wait_until 100 bash -c "[ \"\$(DOCKER_HOST=$DOCKER_HOST $docker inspect -f '{{.RestartCount}} {{.State.Status}}' onf)\" = '1 exited' ]"; then
+	ok "--restart on-failure:1 restarts once"
+else
+	not_ok "--restart on-failure:1 restarts once" "$(d inspect -f '{{.RestartCount}} {{.State.Status}}' onf 2>&1)"
+fi
+
+out=$(d container prune -f 2>&1)
+if grep -q "Total reclaimed space" <<<"$out" && [ -z "$(d ps -aq)" ]; then
+	ok "docker container prune removes the stopped containers"
+else
+	not_ok "docker container prune removes the stopped containers" "$out
+$(d ps -a)"
+fi
+
+ev=$(d events --since 0 --until "$(date +%s)" --filter container=code3 --format '{{.Action}}' 2>&1 | tr '\n' ' ')
+if [[ "$ev" == "create "*"start "*"die "* ]]; then ok "docker events replays create/start/die"; else
+	not_ok "docker events replays create/start/die" "$ev"; fi
+
+echo "# $failed failed"
+[ $failed = 0 ]

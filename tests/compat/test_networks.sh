@@ -1,0 +1,127 @@
+#!/bin/bash
+# The real docker client drives berthd's networks: network create / ls /
+# inspect / connect / disconnect / rm / prune, run -p and -P, port, and
+# service discovery by name. TAP output. Everything stays on this machine.
+# Usage: tests/compat/test_networks.sh [path/to/berthd]   (or BERTHD=...)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+berthd=${1:-${BERTHD:-$root/build/src/daemon/berthd}}
+docker=${DOCKER:-$(command -v docker || true)}
+
+if [ -z "$docker" ]; then
+	echo "1..0 # SKIP no docker client installed"
+	exit 0
+fi
+if [ ! -x "$berthd" ]; then
+	echo "1..0 # SKIP berthd not built at $berthd (pass its path as \$1)"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP networking needs root"
+	exit 0
+fi
+
+tmp=$(mktemp -d /tmp/berth-compat-net.XXXXXX)
+sock=$tmp/berth.sock
+bridge=bc$((RANDOM % 100000))
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		for c in $(DOCKER_HOST=unix://$sock "$docker" ps -aq 2>/dev/null); do
+			DOCKER_HOST=unix://$sock "$docker" rm -f "$c" >/dev/null 2>&1
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	ip link delete "$bridge" 2>/dev/null
+	nft delete table ip "berth_$bridge" 2>/dev/null
+	grep -qF " $tmp/" /proc/mounts || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && sed 's/^/# /' <<<"$2"
+}
+check() { # description, then a command; passes when it succeeds
+	local desc=$1; shift
+	local out
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+dk() { "$docker" "$@"; }
+
+echo "1..12"
+echo "{\"bridge\": \"$bridge\"}" >"$tmp/daemon.json"
+"$berthd" -H "unix://$sock" --data-root "$tmp/data" --exec-root "$tmp/exec" \
+	--config-file "$tmp/daemon.json" 2>"$tmp/berthd.log" &
+pid=$!
+for _ in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	sleep 0.05
+done
+export DOCKER_HOST=unix://$sock DOCKER_CONFIG=$tmp/docker-config
+"$root/tests/fixtures/make-image" "$tmp/busybox.tar" busybox:latest >/dev/null
+check "docker load of the busybox image" dk load -i "$tmp/busybox.tar"
+
+out=$(dk network ls 2>&1)
+if grep -q ' bridge ' <<<"$out" && grep -q ' host ' <<<"$out" && grep -q ' none ' <<<"$out"; then
+	ok "network ls shows bridge, host and none"
+else
+	not_ok "network ls shows bridge, host and none" "$out"
+fi
+
+id=$(dk network create --subnet 10.231.0.0/24 --label purpose=test netc 2>&1)
+if [[ "$id" =~ ^[0-9a-f]{64}$ ]]; then ok "network create prints the ID"; else not_ok "network create prints the ID" "$id"; fi
+
+out=$(dk network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Labels.purpose}}' netc 2>&1)
+if [ "$out" = "10.231.0.0/24 10.231.0.1 test" ]; then ok "network inspect -f"; else not_ok "network inspect -f" "$out"; fi
+
+out=$(dk network create --subnet 10.231.0.0/25 overlap 2>&1)
+if [ $? -ne 0 ] && grep -q "Pool overlaps" <<<"$out"; then ok "an overlapping subnet is refused"; else not_ok "an overlapping subnet is refused" "$out"; fi
+
+dk run -d --name web --network netc --network-alias www busybox \
+	sh -c 'mkdir /w; echo compat-web >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null 2>"$tmp/err"
+out=""
+for _ in $(seq 1 30); do
+	out=$(dk run --rm --network netc busybox wget -q -T 2 -O - http://www/ 2>&1) && break
+	sleep 0.2
+done
+if [ "$out" = "compat-web" ]; then ok "run on a user network finds another container by alias"; else not_ok "run on a user network finds another container by alias" "$out $(cat "$tmp/err")"; fi
+
+dk run -d --name pub -p 127.0.0.1:18180:80 -p 80 busybox \
+	sh -c 'mkdir /w; echo compat-pub >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null 2>&1
+out=""
+for _ in $(seq 1 30); do
+	out=$(busybox wget -q -T 2 -O - http://127.0.0.1:18180/ 2>&1) && break
+	sleep 0.2
+done
+if [ "$out" = "compat-pub" ]; then ok "run -p 127.0.0.1:18180:80 is reached from the host"; else not_ok "run -p 127.0.0.1:18180:80 is reached from the host" "$out"; fi
+
+out=$(dk port pub 2>&1)
+if grep -q '80/tcp -> 127.0.0.1:18180' <<<"$out" && grep -Eq '80/tcp -> 0.0.0.0:[0-9]+' <<<"$out"; then
+	ok "docker port lists both bindings"
+else
+	not_ok "docker port lists both bindings" "$out"
+fi
+
+out=$(dk ps --filter name=pub --format '{{.Ports}}' 2>&1)
+if grep -q '127.0.0.1:18180->80/tcp' <<<"$out"; then ok "ps shows the ports"; else not_ok "ps shows the ports" "$out"; fi
+
+dk run -d --name joiner busybox sleep 300 >/dev/null 2>&1
+check "network connect" dk network connect netc joiner
+out=$(dk exec joiner wget -q -T 2 -O - http://web/ 2>&1)
+if [ "$out" = "compat-web" ] && dk network disconnect netc joiner >/dev/null 2>&1; then
+	ok "a connected container reaches the network by name; disconnect"
+else
+	not_ok "a connected container reaches the network by name; disconnect" "$out"
+fi
+
+out=$(dk network rm netc 2>&1)
+if [ $? -ne 0 ] && grep -q "active endpoints" <<<"$out"; then ok "network rm of a network in use is refused"; else not_ok "network rm of a network in use is refused" "$out"; fi
+dk rm -f web pub joiner >/dev/null 2>&1
+[ $failed -eq 0 ]

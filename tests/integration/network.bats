@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# Networking through berthd: the default bridge, user networks with service
+# discovery, every port-publishing flavour, --internal, connect/disconnect,
+# live restore of published ports, and nothing left behind. Containers talk
+# to each other and to 127.0.0.1 only.
+
+load daemon-helpers
+
+setup_file() {
+        daemon_start
+}
+
+teardown_file() {
+        daemon_stop
+}
+
+setup() {
+        daemon_test_setup
+}
+
+# run_ctr NAME JSON-EXTRA ARGS...: creates and starts a detached busybox
+# container named NAME running ARGS, with JSON-EXTRA merged into the create
+# body (jq object syntax). Prints its ID.
+run_ctr() {
+        local name=$1 extra=$2
+        shift 2
+        local body out id
+        body=$(jq -nc --argjson cmd "$(printf '%s\n' "$@" | jq -R . | jq -sc .)" \
+                "{Image: \"busybox\", Cmd: \$cmd} * ($extra)")
+        out=$(api_json POST "/containers/create?name=$name" "$body")
+        [ "$(tail -n1 <<<"$out")" = 201 ] || fail "create $name: $out"
+        id=$(sed '$d' <<<"$out" | jq -r .Id)
+        out=$(api POST "/containers/$id/start")
+        [ "$(tail -n1 <<<"$out")" = 204 ] || fail "start $name: $out"
+        echo "$id"
+}
+
+ctr_exec() { # NAME CMD... : runs CMD in the container (docker exec), prints output
+        local name=$1
+        shift
+        dkr exec "$name" "$@"
+}
+
+inspect() { # NAME JQ
+        api GET "/containers/$1/json" | sed '$d' | jq -r "$2"
+}
+
+http_get() { # URL: through the host's busybox
+        busybox wget -q -T 3 -O - "$1"
+}
+
+start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
+        run_ctr "$1" "${2:-{\}}" sh -c "mkdir -p /www && echo hello from $1 >/www/index.html && exec httpd -f -p 80 -h /www"
+}
+
+@test "a plain run joins the default bridge with an address, a gateway and inspect fields" {
+        start_httpd plain >/dev/null
+        ip=$(inspect plain .NetworkSettings.IPAddress)
+        gw=$(inspect plain .NetworkSettings.Gateway)
+        [ -n "$ip" ] && [ "$ip" != null ] || fail "no IPAddress: $(inspect plain .NetworkSettings)"
+        [ "$(inspect plain .NetworkSettings.Networks.bridge.IPAddress)" = "$ip" ]
+        [ "$(inspect plain .NetworkSettings.MacAddress)" != "" ]
+        run ctr_exec plain ip -4 route
+        assert_success
+        [[ "$output" == *"default via $gw"* ]] || fail "$output"
+        # The host reaches the container directly on the bridge.
+        wait_for 30 http_get "http://$ip/" >/dev/null
+        [ "$(http_get "http://$ip/")" = "hello from plain" ]
+        api DELETE "/containers/plain?force=1" >/dev/null
+}
+
+@test "static->static, static1->static2, random->static and host-IP publishing reach the container from 127.0.0.1" {
+        start_httpd pub '{HostConfig: {PortBindings: {"80/tcp": [{HostIp: "127.0.0.1", HostPort: "18080"}], "81/tcp": [{HostPort: ""}]}}, ExposedPorts: {"80/tcp": {}, "81/tcp": {}}}' >/dev/null
+        wait_for 30 http_get http://127.0.0.1:18080/ >/dev/null || fail "18080 not reachable"
+        [ "$(http_get http://127.0.0.1:18080/)" = "hello from pub" ]
+        # The random port is shown by inspect and ps.
+        random=$(inspect pub '.NetworkSettings.Ports["81/tcp"][0].HostPort')
+        [ -n "$random" ] && [ "$random" -gt 1024 ] || fail "random port: $random"
+        run api GET '/containers/json?filters={"name":["pub"]}'
+        [[ "$output" == *"\"PrivatePort\":80"* ]] || fail "$output"
+        [[ "$output" == *"\"PublicPort\":18080"* ]] || fail "$output"
+        run dkr port pub 80
+        [[ "$output" == *"127.0.0.1:18080"* ]] || fail "$output"
+        api DELETE "/containers/pub?force=1" >/dev/null
+        # Removed: the rule is gone with it.
+        ! nft list table ip "$DAEMON_NFT_TABLE" | grep -q 18080
+}
+
+@test "random->random publishing tells the container its port" {
+        run_ctr same '{HostConfig: {BerthSamePorts: [{Env: "MY_PORT", Proto: "tcp", HostIp: ""}]}}' \
+                sh -c 'mkdir /www; echo same-port-$MY_PORT >/www/index.html; exec httpd -f -p $MY_PORT -h /www' >/dev/null
+        port=$(ctr_exec same sh -c 'echo $MY_PORT')
+        [ -n "$port" ] && [ "$port" -gt 1024 ] || fail "MY_PORT: $port"
+        [ "$(inspect same ".NetworkSettings.Ports[\"$port/tcp\"][0].HostPort")" = "$port" ]
+        wait_for 30 http_get "http://127.0.0.1:$port/" >/dev/null || fail "port $port not reachable"
+        [ "$(http_get "http://127.0.0.1:$port/")" = "same-port-$port" ]
+        api DELETE "/containers/same?force=1" >/dev/null
+}
+
+@test "a 1000-port range publishes as one rule and unpublishes with the container" {
+        bindings=$(jq -nc '[range(21000;22000)] | map({key: "\(.)/tcp", value: [{HostIp: "127.0.0.1", HostPort: "\(.)"}]}) | from_entries')
+        run_ctr range "{HostConfig: {PortBindings: $bindings}}" sleep 300 >/dev/null
+        [ "$(nft list table ip "$DAEMON_NFT_TABLE" | grep -c 'dport 21000-21999')" = 1 ]
+        [ "$(inspect range '.NetworkSettings.Ports | length')" = 1000 ]
+        api DELETE "/containers/range?force=1" >/dev/null
+        ! nft list table ip "$DAEMON_NFT_TABLE" | grep -q 21000
+}
+
+@test "a host port in use is refused with Docker's message, and nothing is left half-configured" {
+        start_httpd holder '{HostConfig: {PortBindings: {"80/tcp": [{HostPort: "18090"}]}}}' >/dev/null
+        body='{"Image":"busybox","Cmd":["true"],"HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"18090"}]}}}'
+        out=$(api_json POST "/containers/create?name=clash" "$body")
+        [ "$(tail -n1 <<<"$out")" = 201 ]
+        run api POST /containers/clash/start
+        [[ "$output" == *"port is already allocated"* ]] || fail "$output"
+        [ "$(tail -n1 <<<"$output")" -ge 400 ]
+        [ "$(inspect clash .State.Running)" = false ]
+        [ "$(nft list table ip "$DAEMON_NFT_TABLE" | grep -c 18090)" = 1 ]
+        api DELETE "/containers/clash?force=1" >/dev/null
+        api DELETE "/containers/holder?force=1" >/dev/null
+}
+
+@test "user network: containers reach each other by name and alias; inspect and DNSNames agree" {
+        run api_json POST /networks/create '{"Name":"appnet","Labels":{"t":"1"}}'
+        assert_http 201
+        start_httpd web '{HostConfig: {NetworkMode: "appnet"}, NetworkingConfig: {EndpointsConfig: {appnet: {Aliases: ["www"]}}}}' >/dev/null
+        run_ctr client '{HostConfig: {NetworkMode: "appnet"}}' sleep 300 >/dev/null
+        run ctr_exec client cat /etc/resolv.conf
+        [[ "$output" == *"nameserver 127.0.0.11"* ]] || fail "$output"
+        wait_for 30 ctr_exec client wget -q -T 2 -O - http://web/ >/dev/null || fail "web not reachable by name"
+        [ "$(ctr_exec client wget -q -T 2 -O - http://web/)" = "hello from web" ]
+        [ "$(ctr_exec client wget -q -T 2 -O - http://www/)" = "hello from web" ]
+        [ "$(ctr_exec client wget -q -T 2 -O - http://web.appnet/)" = "hello from web" ]
+        run api GET /networks/appnet
+        [[ "$output" == *"\"Name\":\"web\""* ]] || fail "$output"
+        [ "$(inspect web '.NetworkSettings.Networks.appnet.DNSNames | index("www") != null')" = true ]
+        # An outside name fails at once (the test daemon has no upstream).
+        run ctr_exec client nslookup nothing.invalid 127.0.0.11
+        [ "$status" -ne 0 ]
+        # In use: refused.
+        run api DELETE /networks/appnet
+        assert_http 403
+        api DELETE "/containers/web?force=1" >/dev/null
+        api DELETE "/containers/client?force=1" >/dev/null
+        run api DELETE /networks/appnet
+        assert_http 204
+}
+
+@test "connect and disconnect a running container" {
+        api_json POST /networks/create '{"Name":"late"}' >/dev/null
+        start_httpd lateweb '{HostConfig: {NetworkMode: "late"}}' >/dev/null
+        run_ctr joiner '{}' sleep 300 >/dev/null
+        run ctr_exec joiner nslookup lateweb 127.0.0.11
+        [ "$status" -ne 0 ]
+        run api_json POST /networks/late/connect '{"Container":"joiner"}'
+        assert_http 200
+        wait_for 30 ctr_exec joiner wget -q -T 2 -O - http://lateweb/ >/dev/null || fail "not reachable after connect"
+        [ -n "$(inspect joiner .NetworkSettings.Networks.late.IPAddress)" ]
+        run api_json POST /networks/late/disconnect '{"Container":"joiner"}'
+        assert_http 200
+        run ctr_exec joiner wget -q -T 2 -O - http://lateweb/
+        [ "$status" -ne 0 ]
+        run api_json POST /networks/nope/connect '{"Container":"joiner"}'
+        assert_http 404
+        api DELETE "/containers/lateweb?force=1" >/dev/null
+        api DELETE "/containers/joiner?force=1" >/dev/null
+        api DELETE /networks/late >/dev/null
+}
+
+@test "--internal networks have no way out; bad network requests get Docker's codes" {
+        run api_json POST /networks/create '{"Name":"inner","Internal":true}'
+        assert_http 201
+        run_ctr sealed '{HostConfig: {NetworkMode: "inner"}}' sleep 300 >/dev/null
+        gw=$(api GET /networks/bridge | sed '$d' | jq -r '.IPAM.Config[0].Gateway')
+        run ctr_exec sealed ping -c1 -W1 "$gw"
+        [ "$status" -ne 0 ]
+        api DELETE "/containers/sealed?force=1" >/dev/null
+        api DELETE /networks/inner >/dev/null
+        run api_json POST /networks/create '{"Name":"x","IPAM":{"Config":[{"Subnet":"10.1.0.0/99"}]}}'
+        assert_http 400
+        run api_json POST /networks/create '{"Name":"bridge"}'
+        assert_http 409
+        run api DELETE /networks/bridge
+        assert_http 403
+        run api GET /networks/nope
+        assert_http 404
+}
+
+@test "published ports survive kill -9 of berthd; nothing is duplicated; removal leaves nothing" {
+        start_httpd survivor '{HostConfig: {PortBindings: {"80/tcp": [{HostIp: "127.0.0.1", HostPort: "18095"}]}}}' >/dev/null
+        wait_for 30 http_get http://127.0.0.1:18095/ >/dev/null || fail "not reachable"
+        daemon_restart KILL
+        [ "$(http_get http://127.0.0.1:18095/)" = "hello from survivor" ]
+        [ "$(nft list table ip "$DAEMON_NFT_TABLE" | grep -c 18095)" = 1 ]
+        veth=$(ip -o link show master "$DAEMON_BRIDGE" | wc -l)
+        [ "$veth" -ge 1 ]
+        api DELETE "/containers/survivor?force=1" >/dev/null
+        [ "$(ip -o link show master "$DAEMON_BRIDGE" | wc -l)" = 0 ]
+        ! nft list table ip "$DAEMON_NFT_TABLE" | grep -q 18095
+}

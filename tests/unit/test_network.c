@@ -1,0 +1,228 @@
+/* Port specs and IPAM. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "network/ipam.h"
+#include "network/portspec.h"
+
+typedef struct {
+        const char *spec;
+        const char *ip;
+        unsigned hf, hl, cf, cl;
+        const char *proto;
+} GoodSpec;
+
+static void test_portspec_good(void **state)
+{
+        static const GoodSpec cases[] = {
+            {"80", "", 0, 0, 80, 80, "tcp"},
+            {"8080:80", "", 8080, 8080, 80, 80, "tcp"},
+            {"80:80/udp", "", 80, 80, 80, 80, "udp"},
+            {"127.0.0.1:8080:80", "127.0.0.1", 8080, 8080, 80, 80, "tcp"},
+            {"127.0.0.1::80", "127.0.0.1", 0, 0, 80, 80, "tcp"},
+            {"[::1]:8080:80", "::1", 8080, 8080, 80, 80, "tcp"},
+            {"8000-8010:8000-8010", "", 8000, 8010, 8000, 8010, "tcp"},
+            {"8000-8010:80", "", 8000, 8010, 80, 80, "tcp"},
+            {"9000-9001/SCTP", "", 0, 0, 9000, 9001, "sctp"},
+            {"53/", "", 0, 0, 53, 53, "tcp"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                NetPortSpec s;
+                _cleanup_error_ BerthError *err = NULL;
+                int r = net_portspec_parse(cases[i].spec, &s, &err);
+                if (r < 0)
+                        fail_msg("%s: %s", cases[i].spec, err->message);
+                assert_string_equal(s.host_ip, cases[i].ip);
+                assert_int_equal(s.host_first, cases[i].hf);
+                assert_int_equal(s.host_last, cases[i].hl);
+                assert_int_equal(s.container_first, cases[i].cf);
+                assert_int_equal(s.container_last, cases[i].cl);
+                assert_string_equal(s.proto, cases[i].proto);
+                assert_string_equal(s.same_env, "");
+        }
+}
+
+static void test_portspec_bad(void **state)
+{
+        static const char *const cases[][2] = {
+            {"99999", "invalid containerPort: 99999"},
+            {"a:b", "invalid containerPort: b"},
+            {"a:80", "invalid hostPort: a"},
+            {"8010-8000:80", "invalid hostPort: 8010-8000"},
+            {"80-82:90-91",
+             "invalid ranges specified for container and host Ports: 90-91 and 80-82"},
+            {"80/xyz", "invalid proto: xyz"},
+            {"1.2.3:80:80", "invalid IP address: 1.2.3"},
+            {"8080:", "no port specified: 8080:<empty>"},
+            {"", "no port specified: <empty>"},
+            {"=1X", "invalid port spec =1X"},
+            {"-80", "invalid containerPort: -80"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                NetPortSpec s;
+                _cleanup_error_ BerthError *err = NULL;
+                int r = net_portspec_parse(cases[i][0], &s, &err);
+                if (r >= 0)
+                        fail_msg("%s: accepted", cases[i][0]);
+                assert_int_equal(r, -EINVAL);
+                if (strncmp(err->message, cases[i][1], strlen(cases[i][1])) != 0)
+                        fail_msg("%s: got \"%s\", want \"%s\"", cases[i][0], err->message,
+                                 cases[i][1]);
+        }
+}
+
+static void test_portspec_same(void **state)
+{
+        NetPortSpec s;
+        assert_int_equal(net_portspec_parse("=RABBIT_PORT/udp", &s, NULL), 0);
+        assert_string_equal(s.same_env, "RABBIT_PORT");
+        assert_string_equal(s.proto, "udp");
+        _cleanup_json_ json_t *same = json_array();
+        _cleanup_json_ json_t *bind = json_object();
+        assert_int_equal(net_portspec_to_api(&s, NULL, bind, same, NULL), 0);
+        assert_int_equal(json_object_size(bind), 0);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(same, 0), "Env")),
+                            "RABBIT_PORT");
+}
+
+static char *dump(json_t *j)
+{
+        return json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+}
+
+static void test_portspec_api(void **state)
+{
+        _cleanup_json_ json_t *exposed = json_object();
+        _cleanup_json_ json_t *bind = json_object();
+        const char *specs[] = {"127.0.0.1:8000-8001:80-81", "9000-9010:53/udp", "7"};
+        for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+                NetPortSpec s;
+                assert_int_equal(net_portspec_parse(specs[i], &s, NULL), 0);
+                assert_int_equal(net_portspec_to_api(&s, exposed, bind, NULL, NULL), 0);
+        }
+        _cleanup_free_ char *e = dump(exposed);
+        _cleanup_free_ char *b = dump(bind);
+        assert_string_equal(e, "{\"53/udp\":{},\"7/tcp\":{},\"80/tcp\":{},\"81/tcp\":{}}");
+        assert_string_equal(b, "{\"53/udp\":[{\"HostIp\":\"\",\"HostPort\":\"9000-9010\"}],"
+                               "\"7/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}],"
+                               "\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"8000\"}],"
+                               "\"81/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"8001\"}]}");
+}
+
+static void test_expose(void **state)
+{
+        uint16_t f, l;
+        char proto[5];
+        assert_int_equal(net_expose_parse("8000-8010/udp", &f, &l, proto, NULL), 0);
+        assert_int_equal(f, 8000);
+        assert_int_equal(l, 8010);
+        assert_string_equal(proto, "udp");
+        assert_int_equal(net_expose_parse("x", &f, &l, proto, NULL), -EINVAL);
+        assert_int_equal(net_port_key_parse("443/tcp", &f, &l, proto, NULL), 0);
+        assert_int_equal(f, 443);
+}
+
+static void test_subnet(void **state)
+{
+        NetSubnet4 s;
+        uint32_t ip;
+        char buf[20];
+        assert_int_equal(net_subnet4_parse("172.17.0.0/16", false, &s, NULL, NULL), 0);
+        assert_string_equal(net_subnet4_format(s, buf, sizeof(buf)), "172.17.0.0/16");
+        assert_int_equal(net_subnet4_parse("172.17.0.1/16", false, &s, NULL, NULL), -EINVAL);
+        assert_int_equal(net_subnet4_parse("172.17.0.1/16", true, &s, &ip, NULL), 0);
+        assert_string_equal(net_ip4_format(ip, buf, sizeof(buf)), "172.17.0.1");
+        assert_string_equal(net_subnet4_format(s, buf, sizeof(buf)), "172.17.0.0/16");
+        assert_int_equal(net_subnet4_parse("10.0.0.0/33", false, &s, NULL, NULL), -EINVAL);
+        assert_int_equal(net_subnet4_parse("10.0.0.0", false, &s, NULL, NULL), -EINVAL);
+        NetSubnet4 a, b;
+        net_subnet4_parse("10.0.0.0/8", false, &a, NULL, NULL);
+        net_subnet4_parse("10.1.2.0/24", false, &b, NULL, NULL);
+        assert_true(net_subnet4_overlap(a, b));
+        net_subnet4_parse("11.0.0.0/8", false, &b, NULL, NULL);
+        assert_false(net_subnet4_overlap(a, b));
+}
+
+static void test_pool_pick(void **state)
+{
+        NetSubnet4 used[3], got;
+        char buf[20];
+        assert_int_equal(
+            net_pool_pick(NET_DEFAULT_POOLS, NET_DEFAULT_POOLS_LEN, NULL, 0, &got, NULL), 0);
+        assert_string_equal(net_subnet4_format(got, buf, sizeof(buf)), "172.17.0.0/16");
+        /* docker0 and a host route inside 172.18 are avoided. */
+        net_subnet4_parse("172.17.0.0/16", false, &used[0], NULL, NULL);
+        net_subnet4_parse("172.18.5.0/24", false, &used[1], NULL, NULL);
+        net_subnet4_parse("172.20.0.0/15", false, &used[2], NULL, NULL);
+        assert_int_equal(
+            net_pool_pick(NET_DEFAULT_POOLS, NET_DEFAULT_POOLS_LEN, used, 3, &got, NULL), 0);
+        assert_string_equal(net_subnet4_format(got, buf, sizeof(buf)), "172.19.0.0/16");
+        assert_int_equal(
+            net_pool_pick(NET_DEFAULT_POOLS, NET_DEFAULT_POOLS_LEN, used, 2, &got, NULL), 0);
+        assert_string_equal(net_subnet4_format(got, buf, sizeof(buf)), "172.19.0.0/16");
+        /* A default route (0.0.0.0/0) must be ignored by the caller; with
+         * everything used the error is Docker's. */
+        NetSubnet4 all = {0, 0};
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(
+            net_pool_pick(NET_DEFAULT_POOLS, NET_DEFAULT_POOLS_LEN, &all, 1, &got, &err), -ENOSPC);
+        assert_non_null(strstr(err->message, "non-overlapping"));
+}
+
+static void test_addrspace(void **state)
+{
+        NetSubnet4 s;
+        net_subnet4_parse("10.9.0.0/29", false, &s, NULL, NULL);
+        NetAddrSpace *a;
+        assert_int_equal(net_addrspace_new(s, NULL, &a, NULL), 0);
+        uint32_t gw, ip, first;
+        net_ip4_parse("10.9.0.1", &gw);
+        assert_int_equal(net_addrspace_reserve(a, gw, NULL), 0);
+        assert_int_equal(net_addrspace_reserve(a, gw, NULL), -EEXIST);
+        char buf[16];
+        assert_int_equal(net_addrspace_next(a, &first, NULL), 0);
+        assert_string_equal(net_ip4_format(first, buf, sizeof(buf)), "10.9.0.2");
+        /* .3 .. .6 remain; then it is full (.7 is broadcast). */
+        for (int i = 0; i < 4; i++)
+                assert_int_equal(net_addrspace_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip4_format(ip, buf, sizeof(buf)), "10.9.0.6");
+        assert_int_equal(net_addrspace_next(a, &ip, NULL), -ENOSPC);
+        /* A released address comes back only after wrapping. */
+        net_addrspace_release(a, first);
+        assert_int_equal(net_addrspace_next(a, &ip, NULL), 0);
+        assert_int_equal(ip, first);
+        uint32_t outside;
+        net_ip4_parse("10.9.1.1", &outside);
+        assert_int_equal(net_addrspace_reserve(a, outside, NULL), -EINVAL);
+        net_addrspace_free(a);
+
+        /* An ip-range narrows dynamic allocation. */
+        NetSubnet4 big, range;
+        net_subnet4_parse("10.10.0.0/16", false, &big, NULL, NULL);
+        net_subnet4_parse("10.10.5.0/24", false, &range, NULL, NULL);
+        assert_int_equal(net_addrspace_new(big, &range, &a, NULL), 0);
+        assert_int_equal(net_addrspace_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip4_format(ip, buf, sizeof(buf)), "10.10.5.0");
+        net_addrspace_free(a);
+        net_subnet4_parse("10.11.0.0/24", false, &range, NULL, NULL);
+        assert_int_equal(net_addrspace_new(big, &range, &a, NULL), -EINVAL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_portspec_good), cmocka_unit_test(test_portspec_bad),
+            cmocka_unit_test(test_portspec_same), cmocka_unit_test(test_portspec_api),
+            cmocka_unit_test(test_expose),        cmocka_unit_test(test_subnet),
+            cmocka_unit_test(test_pool_pick),     cmocka_unit_test(test_addrspace),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
