@@ -17,9 +17,10 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Runs a busybox container made from the host's busybox-static.
+# Starts berthd if no daemon answers and runs a busybox container (the image
+# is made from the host's busybox-static).
 run: deps build
-	@scripts/run-demo $(RUNTIME)
+	@BUILD=$(abspath $(BUILD)) scripts/run-demo
 
 # Every test: unit tests, unit tests under ASan+UBSan, integration tests as
 # root, the format check. Ends with "N passed, N failed".

@@ -31,6 +31,23 @@ static int write_all(int fd, const void *buf, size_t len)
         return 0;
 }
 
+/* Writes to the daemon's socket without dying of SIGPIPE when it is gone. */
+static int sock_write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        while (len) {
+                ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += w;
+                len -= (size_t)w;
+        }
+        return 0;
+}
+
 int cli_connect_unix(CliContext *ctx, BerthError **err)
 {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -61,7 +78,8 @@ static int send_request(CliContext *ctx, int fd, const char *method, const char 
                      method, vpath, blen,
                      upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "") < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if (write_all(fd, head, strlen(head)) < 0 || (blen && write_all(fd, data, blen) < 0))
+        if (sock_write_all(fd, head, strlen(head)) < 0 ||
+            (blen && sock_write_all(fd, data, blen) < 0))
                 return error_set_errno(err, errno, "sending %s %s", method, path);
         return 0;
 }
@@ -431,7 +449,7 @@ int cli_stream(CliContext *ctx, int fd, const char *extra, size_t extra_len, con
                                                               &detached);
                                         w = out;
                                 }
-                                if (m && write_all(fd, w, m) < 0) {
+                                if (m && sock_write_all(fd, w, m) < 0) {
                                         stdin_open = false;
                                 }
                                 if (detached) {

@@ -14,4 +14,7 @@ struct CliRunFlags {
 
 /* -p/--expose: adds "PORT/PROTO" keys to exposed, and the host bindings to
  * bindings (when non-NULL). Returns 0 or -EINVAL. */
-int cli_parse_publish(const char *spec, json_t *exposed, json_t *bindings);
+/* One -p spec (network/portspec.h) into ExposedPorts, PortBindings and
+ * berth's BerthSamePorts (random->random); any of the three may be NULL. */
+int cli_parse_publish(const char *spec, json_t *exposed, json_t *bindings, json_t *same,
+                      BerthError **err);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "network/portspec.h"
 #include "cli/cli_run.h"
 #include "common/cleanup.h"
 #include "common/fileutil.h"
@@ -128,95 +129,14 @@ static json_t *strv_json(char **v, bool null_when_empty)
         return a;
 }
 
-static int parse_port_number(const char *s, size_t len, long *lo, long *hi)
+int cli_parse_publish(const char *spec, json_t *exposed, json_t *bindings, json_t *same,
+                      BerthError **err)
 {
-        char buf[32];
-        char *end;
-        if (len == 0 || len >= sizeof(buf))
-                return -EINVAL;
-        memcpy(buf, s, len);
-        buf[len] = 0;
-        *lo = strtol(buf, &end, 10);
-        *hi = *lo;
-        if (*end == '-')
-                *hi = strtol(end + 1, &end, 10);
-        if (*end || *lo < 0 || *hi > 65535 || *hi < *lo)
-                return -EINVAL;
-        return 0;
-}
-
-int cli_parse_publish(const char *spec, json_t *exposed, json_t *bindings)
-{
-        _cleanup_free_ char *s = strdup(spec);
-        const char *proto = "tcp";
-        char *ip = NULL, *host = NULL, *ctr;
-        long clo, chi, hlo = 0, hhi = 0;
-        if (!s)
-                return -ENOMEM;
-        char *slash = strrchr(s, '/');
-        if (slash) {
-                *slash = 0;
-                proto = slash + 1;
-                if (!STREQ(proto, "tcp") && !STREQ(proto, "udp") && !STREQ(proto, "sctp"))
-                        return -EINVAL;
-        }
-        char *rest = s;
-        if (*rest == '[') {
-                char *rb = strchr(rest, ']');
-                if (!rb || rb[1] != ':')
-                        return -EINVAL;
-                *rb = 0;
-                ip = rest + 1;
-                rest = rb + 2;
-        }
-        char *last = strrchr(rest, ':');
-        if (last) {
-                *last = 0;
-                ctr = last + 1;
-                char *first = strrchr(rest, ':');
-                if (first && !ip) {
-                        *first = 0;
-                        ip = rest;
-                        host = first + 1;
-                } else if (!ip && strchr(rest, '.')) {
-                        /* "ip:containerPort" is not valid; docker reads it as
-                         * ip:hostPort only with three parts */
-                        host = rest;
-                } else {
-                        host = rest;
-                }
-        } else {
-                ctr = rest;
-        }
-        if (parse_port_number(ctr, strlen(ctr), &clo, &chi) < 0)
-                return -EINVAL;
-        if (host && *host) {
-                if (parse_port_number(host, strlen(host), &hlo, &hhi) < 0)
-                        return -EINVAL;
-                if (hhi - hlo != chi - clo && hlo != hhi)
-                        return -EINVAL;
-        }
-        for (long p = clo; p <= chi; p++) {
-                char key[32], hp[16] = "";
-                snprintf(key, sizeof(key), "%ld/%s", p, proto);
-                json_object_set_new(exposed, key, json_object());
-                if (!bindings)
-                        continue;
-                if (host && *host) {
-                        if (hlo == hhi && chi != clo)
-                                snprintf(hp, sizeof(hp), "%ld-%ld", hlo, hhi);
-                        else
-                                snprintf(hp, sizeof(hp), "%ld", hlo + (p - clo));
-                }
-                json_t *arr = json_object_get(bindings, key);
-                if (!arr) {
-                        arr = json_array();
-                        json_object_set_new(bindings, key, arr);
-                }
-                json_array_append_new(
-                    arr, json_pack("{s:s, s:s}", "HostIp", ip ? ip : "", "HostPort", hp));
-        }
-        return 0;
+        NetPortSpec ps;
+        int r = net_portspec_parse(spec, &ps, err);
+        if (r < 0)
+                return r;
+        return net_portspec_to_api(&ps, exposed, bindings, same, err);
 }
 
 static int parse_mount(const char *spec, json_t **ret)
@@ -323,7 +243,8 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
                    *cpuset_mems = NULL, *shm_size = NULL, *pid = NULL, *ipc = NULL, *uts = NULL,
                    *userns = NULL, *cgroupns = NULL, *cgroup_parent = NULL, *network = NULL,
                    *stop_signal = NULL, *detach_keys = NULL, *log_driver = NULL, *runtime = NULL,
-                   *pull = NULL, *platform = NULL, *mac = NULL, *cidfile = NULL;
+                   *pull = NULL, *platform = NULL, *mac = NULL, *cidfile = NULL, *ip4 = NULL,
+                   *ip6 = NULL;
         long long cpu_shares = 0, pids_limit = 0, stop_timeout = 0, cpu_period = 0, cpu_quota = 0,
                   oom_score_adj = 0, swappiness = -1;
         _cleanup_strv_free_ char **env = NULL, **env_file = NULL, **labels = NULL,
@@ -333,7 +254,8 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
                                  **add_host = NULL, **dns = NULL, **dns_search = NULL,
                                  **dns_option = NULL, **volumes = NULL, **mounts = NULL,
                                  **log_opts = NULL, **group_add = NULL, **attach = NULL,
-                                 **network_alias = NULL, **volumes_from = NULL, **devices = NULL;
+                                 **network_alias = NULL, **volumes_from = NULL, **devices = NULL,
+                                 **links = NULL;
         CliOpt opts[] = {
             {0, "add-host", CLI_OPT_LIST, &add_host, "list",
              "Add a custom host-to-IP mapping (host:ip)"},
@@ -400,6 +322,9 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
             {0, "network", CLI_OPT_STRING, &network, "network", "Connect a container to a network"},
             {0, "net", CLI_OPT_STRING, &network, "network", "Connect a container to a network",
              .hidden = true},
+            {0, "ip", CLI_OPT_STRING, &ip4, "string", "IPv4 address (e.g., 172.30.100.104)"},
+            {0, "ip6", CLI_OPT_STRING, &ip6, "string", "IPv6 address (e.g., 2001:db8::33)"},
+            {0, "link", CLI_OPT_LIST, &links, "list", "Add link to another container"},
             {0, "network-alias", CLI_OPT_LIST, &network_alias, "list",
              "Add network-scoped alias for the container"},
             {0, "no-healthcheck", CLI_OPT_BOOL, &no_healthcheck, NULL,
@@ -512,18 +437,27 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
 
         json_t *exposed = json_object();
         json_t *bindings = json_object();
+        json_t *same_ports = json_array();
         STRV_FOREACH(p, publish)
         {
-                if (cli_parse_publish(*p, exposed, bindings) < 0) {
+                _cleanup_error_ BerthError *perr = NULL;
+                if (cli_parse_publish(*p, exposed, bindings, same_ports, &perr) < 0) {
                         json_decref(exposed);
                         json_decref(bindings);
-                        return bad_value(cmd, "-p, --publish", *p, "invalid publish spec",
-                                         ret_exit);
+                        json_decref(same_ports);
+                        return bad_value(cmd, "-p, --publish", *p,
+                                         perr ? perr->message : "invalid publish spec", ret_exit);
                 }
         }
+        if (json_array_size(same_ports))
+                json_object_set(hc, "BerthSamePorts", same_ports);
+        json_decref(same_ports);
         STRV_FOREACH(p, expose)
         {
-                if (strchr(*p, ':') || cli_parse_publish(*p, exposed, NULL) < 0) {
+                uint16_t ef, el;
+                char eproto[5];
+                if (net_expose_parse(*p, &ef, &el, eproto, NULL) < 0 ||
+                    cli_parse_publish(*p, exposed, NULL, NULL, NULL) < 0) {
                         json_decref(exposed);
                         json_decref(bindings);
                         return run_error(cmd, ret_exit, "invalid range format for --expose: %s",
@@ -704,7 +638,20 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
         json_object_set_new(hc, "GroupAdd", strv_json(group_add, true));
         json_object_set_new(hc, "IpcMode", json_string(ipc ? ipc : ""));
         json_object_set_new(hc, "Cgroup", json_string(""));
-        json_object_set_new(hc, "Links", json_null());
+        if (links) {
+                /* "name" means "name:name", as the docker client writes it. */
+                json_t *l = json_array();
+                STRV_FOREACH(k, links)
+                {
+                        _cleanup_free_ char *item = NULL;
+                        if (asprintf(&item, strchr(*k, ':') ? "%s" : "%s:%s", *k, *k) < 0)
+                                return -ENOMEM;
+                        json_array_append_new(l, json_string(item));
+                }
+                json_object_set_new(hc, "Links", l);
+        } else {
+                json_object_set_new(hc, "Links", json_null());
+        }
         json_object_set_new(hc, "OomScoreAdj", json_integer(oom_score_adj));
         json_object_set_new(hc, "PidMode", json_string(pid ? pid : ""));
         json_object_set_new(hc, "Privileged", json_boolean(privileged));
@@ -886,9 +833,23 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
                 json_object_set_new(hc, "Runtime", json_string(runtime));
 
         json_t *endpoints = json_object();
-        if (network_alias && network && !STREQ(network, "default")) {
-                json_object_set_new(endpoints, network,
-                                    json_pack("{s:o}", "Aliases", strv_json(network_alias, false)));
+        if ((network_alias || ip4 || ip6) && network && !STREQ(network, "default")) {
+                json_t *ep = json_object();
+                if (network_alias)
+                        json_object_set_new(ep, "Aliases", strv_json(network_alias, false));
+                if (ip4 || ip6) {
+                        json_t *ipam = json_object();
+                        if (ip4)
+                                json_object_set_new(ipam, "IPv4Address", json_string(ip4));
+                        if (ip6)
+                                json_object_set_new(ipam, "IPv6Address", json_string(ip6));
+                        json_object_set_new(ep, "IPAMConfig", ipam);
+                }
+                json_object_set_new(endpoints, network, ep);
+        } else if (ip4 || ip6) {
+                return run_error(cmd, ret_exit,
+                                 "user specified IP address is supported on user defined "
+                                 "networks only");
         }
         json_object_set_new(body, "NetworkingConfig",
                             json_pack("{s:o}", "EndpointsConfig", endpoints));

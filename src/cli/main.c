@@ -6,6 +6,7 @@
 
 #include "berth-config.h"
 #include "cli/cli.h"
+#include "cli/cli_network.h"
 #include "common/cleanup.h"
 
 typedef struct Entry {
@@ -92,6 +93,19 @@ static const Entry image_commands[] = {
     {NULL, NULL, NULL},
 };
 
+static const Entry network_commands[] = {
+    {"connect", cmd_network_connect, "Connect a container to a network"},
+    {"create", cmd_network_create, "Create a network"},
+    {"disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
+    {"inspect", cmd_network_inspect, "Display detailed information on one or more networks"},
+    {"ls", cmd_network_ls, "List networks"},
+    {"list", cmd_network_ls, NULL},
+    {"prune", cmd_network_prune, "Remove all unused networks"},
+    {"rm", cmd_network_rm, "Remove one or more networks"},
+    {"remove", cmd_network_rm, NULL},
+    {NULL, NULL, NULL},
+};
+
 static const Entry system_commands[] = {
     {"info", cmd_info, "Display system-wide information"},
     {"prune", cmd_system_prune, "Remove unused data"},
@@ -107,6 +121,7 @@ typedef struct Group {
 static const Group groups[] = {
     {"container", container_commands, "Manage containers"},
     {"image", image_commands, "Manage images"},
+    {"network", network_commands, "Manage networks"},
     {"system", system_commands, "Manage berth"},
     {NULL, NULL, NULL},
 };

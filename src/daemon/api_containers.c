@@ -259,8 +259,9 @@ static int h_list(ApiRequest *req, void *ud, BerthError **err)
         bool any_state = all || limit > 0 || json_object_get(filters, "status") ||
                          json_object_get(filters, "exited") || json_object_get(filters, "before") ||
                          json_object_get(filters, "since");
-        json_t *out = json_array();
-        _cleanup_strv_free_ char **dirs = NULL;
+        EngineBuf out = {0};
+        size_t count = 0;
+        engine_buf_put(&out, "[", 1);
         pthread_mutex_lock(&e->lock);
         const char *bounds[] = {"before", "since"};
         for (size_t k = 0; k < 2; k++) {
@@ -270,7 +271,7 @@ static int h_list(ApiRequest *req, void *ud, BerthError **err)
                 Ctr *b = engine_find_locked(e, json_string_value(bv) ?: "", err);
                 if (!b) {
                         pthread_mutex_unlock(&e->lock);
-                        json_decref(out);
+                        free(out.data);
                         return -ENOENT;
                 }
                 if (k == 0)
@@ -279,30 +280,63 @@ static int h_list(ApiRequest *req, void *ud, BerthError **err)
                         fc.since = b->created;
         }
         int64_t now = engine_now_ns();
+        bool no_filters = json_object_size(filters) == 0;
+        _cleanup_strv_free_ char **size_ids = NULL, **size_images = NULL;
+        _cleanup_free_ int64_t *sizes = NULL;
+        if (size) {
+                /* sizes walk directories: not under the lock */
+                for (size_t n = e->n_ctrs; n > 0; n--) {
+                        Ctr *c = e->ctrs[n - 1];
+                        if (limit > 0 && strv_length(size_ids) >= (size_t)limit)
+                                break;
+                        if (!any_state && c->state != ENGINE_RUNNING && c->state != ENGINE_PAUSED &&
+                            c->state != ENGINE_RESTARTING)
+                                continue;
+                        if (!no_filters && !engine_filter_match(c, filters, &fc))
+                                continue;
+                        strv_append(&size_ids, c->id);
+                        strv_append(&size_images, c->image_id);
+                }
+                pthread_mutex_unlock(&e->lock);
+                size_t ns = strv_length(size_ids);
+                sizes = calloc(2 * ns + 1, sizeof(*sizes));
+                for (size_t k = 0; sizes && k < ns && size_images && size_images[k]; k++)
+                        engine_ctr_sizes(e, size_ids[k], size_images[k], &sizes[2 * k],
+                                         &sizes[2 * k + 1]);
+                pthread_mutex_lock(&e->lock);
+        }
         for (size_t n = e->n_ctrs; n > 0; n--) {
                 Ctr *c = e->ctrs[n - 1];
-                if (limit > 0 && json_array_size(out) >= (size_t)limit)
+                if (limit > 0 && count >= (size_t)limit)
                         break;
                 if (!any_state && c->state != ENGINE_RUNNING && c->state != ENGINE_PAUSED &&
                     c->state != ENGINE_RESTARTING)
                         continue;
-                if (!engine_filter_match(c, filters, &fc))
+                if (!no_filters && !engine_filter_match(c, filters, &fc))
                         continue;
-                json_t *s = engine_summary(c, now);
-                if (!s)
-                        continue;
-                json_array_append_new(out, s);
-                if (size)
-                        strv_push(&dirs, engine_ctr_dir(e, c->id));
+                if (count++)
+                        engine_buf_put(&out, ",", 1);
+                const int64_t *sz = NULL;
+                static const int64_t zero[2] = {0, 0};
+                if (size) {
+                        sz = zero;
+                        for (size_t k = 0; sizes && size_ids && size_ids[k]; k++)
+                                if (STREQ(size_ids[k], c->id)) {
+                                        sz = &sizes[2 * k];
+                                        break;
+                                }
+                }
+                engine_summary_append(&out, c, now, sz);
         }
         pthread_mutex_unlock(&e->lock);
-        if (size)
-                json_array_foreach(out, i, v)
-                {
-                        json_object_set_new(v, "SizeRw", json_integer(0));
-                        json_object_set_new(v, "SizeRootFs", json_integer(0));
-                }
-        return api_reply_json(req, 200, out);
+        engine_buf_put(&out, "]\n", 2);
+        if (out.oom) {
+                free(out.data);
+                return error_set(err, ENOMEM, "list containers: out of memory");
+        }
+        r = api_reply_data(req, 200, "application/json", out.data, out.len);
+        free(out.data);
+        return r;
 }
 
 static int h_inspect(ApiRequest *req, void *ud, BerthError **err)
@@ -315,12 +349,17 @@ static int h_inspect(ApiRequest *req, void *ud, BerthError **err)
                 return -ENOENT;
         }
         json_t *j = engine_inspect_json(e, c, engine_now_ns());
+        char id[65], image_id[80];
+        memcpy(id, c->id, 65);
+        memcpy(image_id, c->image_id, sizeof(image_id));
         pthread_mutex_unlock(&e->lock);
         if (!j)
                 return error_set(err, ENOMEM, "inspect: out of memory");
         if (api_request_query_bool(req, "size", false)) {
-                json_object_set_new(j, "SizeRw", json_integer(0));
-                json_object_set_new(j, "SizeRootFs", json_integer(0));
+                int64_t rw = 0, rootfs = 0;
+                engine_ctr_sizes(e, id, image_id, &rw, &rootfs);
+                json_object_set_new(j, "SizeRw", json_integer(rw));
+                json_object_set_new(j, "SizeRootFs", json_integer(rootfs));
         }
         return api_reply_json(req, 200, j);
 }
@@ -351,13 +390,24 @@ static int parse_timeout(ApiRequest *req, int *ret, BerthError **err)
         return 0;
 }
 
+static int parse_stop_signal(ApiRequest *req, int *ret, BerthError **err)
+{
+        const char *s = api_request_query(req, "signal");
+        *ret = 0;
+        if (s && *s && engine_signal_parse(s, ret) < 0)
+                return error_set(err, EINVAL, "Invalid signal: %s", s);
+        return 0;
+}
+
 static int h_stop(ApiRequest *req, void *ud, BerthError **err)
 {
-        int t;
+        int t, sig;
         int r = parse_timeout(req, &t, err);
+        if (r >= 0)
+                r = parse_stop_signal(req, &sig, err);
         if (r < 0)
                 return r;
-        r = engine_stop(ud, ID_PARAM(req), t, false, err);
+        r = engine_stop(ud, ID_PARAM(req), t, sig, false, err);
         if (r < 0)
                 return r;
         return api_reply_empty(req, r == 1 ? 304 : 204);
@@ -365,11 +415,13 @@ static int h_stop(ApiRequest *req, void *ud, BerthError **err)
 
 static int h_restart(ApiRequest *req, void *ud, BerthError **err)
 {
-        int t;
+        int t, sig;
         int r = parse_timeout(req, &t, err);
+        if (r >= 0)
+                r = parse_stop_signal(req, &sig, err);
         if (r < 0)
                 return r;
-        r = engine_stop(ud, ID_PARAM(req), t, true, err);
+        r = engine_stop(ud, ID_PARAM(req), t, sig, true, err);
         if (r < 0)
                 return r;
         return api_reply_empty(req, 204);

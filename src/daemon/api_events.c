@@ -31,6 +31,8 @@ static int h_events(ApiRequest *req, void *ud, BerthError **err)
         const char *s = api_request_query(req, "since");
         if (s && *s && engine_time_arg_parse(s, now, &since) < 0)
                 return error_set(err, EINVAL, "invalid value for since: \"%s\"", s);
+        if (s && *s && since <= 0)
+                since = 1; /* since=0: everything recorded (0 means none below) */
         const char *u = api_request_query(req, "until");
         if (u && *u && engine_time_arg_parse(u, now, &until) < 0)
                 return error_set(err, EINVAL, "invalid value for until: \"%s\"", u);

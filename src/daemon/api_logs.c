@@ -234,13 +234,22 @@ int api_logs_write(Engine *e, const char *id, const char *path, const ApiLogsOpt
                 struct stat a, b;
                 if (stat(path, &a) == 0 &&
                     (cur.fd < 0 || fstat(cur.fd, &b) < 0 || a.st_ino != b.st_ino)) {
-                        /* rotated (or created): the rest of the old file is read */
-                        if (cur.fd >= 0)
+                        /* rotated (or created): what was written to the old
+                         * file before it was renamed is read first */
+                        if (cur.fd >= 0) {
+                                if ((r = reader_pump(&cur, to_out, &w)) != 0)
+                                        break;
                                 close(cur.fd);
+                        }
                         cur.len = 0;
                         cur.fd = open(path, O_RDONLY | O_CLOEXEC);
                         if (cur.fd >= 0 && (r = reader_pump(&cur, to_out, &w)) != 0)
                                 break;
+                } else if (cur.fd >= 0 && fstat(cur.fd, &b) == 0 &&
+                           b.st_size < lseek(cur.fd, 0, SEEK_CUR)) {
+                        /* truncated in place (max-file 1): from the start */
+                        (void)lseek(cur.fd, 0, SEEK_SET);
+                        cur.len = 0;
                 }
                 if (!running || (o->until && jsonlog_now_ns() > o->until))
                         break;

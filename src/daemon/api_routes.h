@@ -17,3 +17,5 @@ int api_exec_register(Engine *e, ApiRouter *r, BerthError **err);
 int api_images_register(Engine *e, ApiRouter *r, BerthError **err);
 /* GET /events. */
 int api_events_register(Engine *e, ApiRouter *r, BerthError **err);
+/* /networks/... over src/network (api_networks.c). */
+int api_networks_register(Engine *e, ApiRouter *r, BerthError **err);

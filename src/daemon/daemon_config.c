@@ -25,6 +25,8 @@ enum {
         KEY_BRIDGE,
         KEY_BIP,
         KEY_ADDRESS_POOLS,
+        KEY_IPV6,
+        KEY_FIXED_CIDR_V6,
         KEY_MAX,
 };
 
@@ -39,6 +41,8 @@ static const char *const key_names[KEY_MAX] = {
     [KEY_BRIDGE] = "bridge",
     [KEY_BIP] = "bip",
     [KEY_ADDRESS_POOLS] = "default-address-pools",
+    [KEY_IPV6] = "ipv6",
+    [KEY_FIXED_CIDR_V6] = "fixed-cidr-v6",
 };
 
 DaemonConfig *daemon_config_free(DaemonConfig *c)
@@ -56,6 +60,7 @@ DaemonConfig *daemon_config_free(DaemonConfig *c)
         free(c->bridge);
         free(c->bip);
         json_decref(c->address_pools);
+        free(c->fixed_cidr_v6);
         free(c);
         return NULL;
 }
@@ -272,7 +277,7 @@ static int check_file(json_t *doc, FlagValues *f, BerthError **err)
                         continue;
                 }
                 bool ok = key == KEY_HOSTS || key == KEY_ADDRESS_POOLS ? json_is_array(v)
-                          : key == KEY_DEBUG                           ? json_is_boolean(v)
+                          : key == KEY_DEBUG || key == KEY_IPV6        ? json_is_boolean(v)
                                                                        : json_is_string(v);
                 if (ok && key == KEY_HOSTS) {
                         size_t i;
@@ -384,10 +389,13 @@ int daemon_config_load(int argc, char **argv, DaemonConfig **ret, BerthError **e
             take_string(val[KEY_LOG_LEVEL], "info", &c->log_level) < 0 ||
             take_string(val[KEY_STORAGE_DRIVER], DAEMON_DEFAULT_DRIVER, &c->storage_driver) < 0 ||
             take_string(val[KEY_BRIDGE], DAEMON_DEFAULT_BRIDGE, &c->bridge) < 0 ||
-            (val[KEY_BIP] && take_string(val[KEY_BIP], NULL, &c->bip) < 0))
+            (val[KEY_BIP] && take_string(val[KEY_BIP], NULL, &c->bip) < 0) ||
+            (val[KEY_FIXED_CIDR_V6] &&
+             take_string(val[KEY_FIXED_CIDR_V6], NULL, &c->fixed_cidr_v6) < 0))
                 return error_set(err, ENOMEM, "config: out of memory");
         c->debug = val[KEY_DEBUG] && json_is_true(val[KEY_DEBUG]);
         c->address_pools = json_incref(val[KEY_ADDRESS_POOLS]);
+        c->ipv6 = val[KEY_IPV6] && json_is_true(val[KEY_IPV6]);
         if (!*c->bridge || strlen(c->bridge) > 15)
                 return error_set(err, EINVAL, "bridge: '%s' is not a valid interface name",
                                  c->bridge);

@@ -27,6 +27,8 @@ typedef struct DaemonConfig {
         char *bridge;          /* the default network's bridge ("bridge", -b) */
         char *bip;             /* its address/prefix ("bip"); NULL = from the pools */
         json_t *address_pools; /* "default-address-pools"; NULL = Docker's */
+        bool ipv6;             /* "ipv6": the default bridge has IPv6 too */
+        char *fixed_cidr_v6;   /* "fixed-cidr-v6"; NULL = from the pool */
         bool debug;
         bool show_help;
         bool show_version;

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "daemon/api_routes.h"
 #include "daemon/engine_internal.h"
+#include "network/network.h"
 
 int64_t engine_now_ns(void)
 {
@@ -49,6 +50,8 @@ void ctr_unref(Ctr *c)
         json_decref(c->request);
         json_decref(c->config);
         json_decref(c->host_config);
+        json_decref(c->net_settings);
+        json_decref(c->net_ports);
         if (c->pidfd >= 0)
                 close(c->pidfd);
         free(c);
@@ -212,6 +215,30 @@ int engine_new(const EngineConfig *cfg, Engine **ret, BerthError **err)
                 error_prefix(err, "open the image store");
                 goto fail;
         }
+        {
+                /* The default bridge's table: "berth" for berth0, else
+                 * berth_<bridge>, so that test daemons keep to their own. */
+                const char *bridge = cfg->bridge && *cfg->bridge ? cfg->bridge : "berth0";
+                _cleanup_free_ char *table = NULL;
+                if (asprintf(&table, "%s%s", STREQ(bridge, "berth0") ? "berth" : "berth_",
+                             STREQ(bridge, "berth0") ? "" : bridge) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                NetManagerConfig nc = {
+                    .data_root = cfg->data_root,
+                    .bridge_name = bridge,
+                    .bip = cfg->bip,
+                    .address_pools = cfg->address_pools,
+                    .nft_table = table,
+                    .ipv6 = cfg->ipv6,
+                    .fixed_cidr_v6 = cfg->fixed_cidr_v6,
+                };
+                if ((r = net_manager_new(&nc, &e->net, err)) < 0) {
+                        error_prefix(err, "set up networking");
+                        goto fail;
+                }
+        }
         if ((r = engine_watcher_start(e, err)) < 0)
                 goto fail;
         if ((r = engine_restore(e, err)) < 0)
@@ -253,6 +280,7 @@ Engine *engine_free(Engine *e)
         }
         free(e->ctrs);
         img_store_free(e->images);
+        net_manager_free(e->net);
         if (e->db)
                 edb_close(e->db);
         engine_events_free(e);
@@ -306,7 +334,7 @@ int engine_register_routes(Engine *e, ApiRouter *r, BerthError **err)
 {
         int (*fns[])(Engine *, ApiRouter *, BerthError **) = {
             api_containers_register, api_attach_register, api_exec_register,
-            api_images_register,     api_events_register,
+            api_images_register,     api_events_register, api_networks_register,
         };
         for (size_t i = 0; i < ARRAY_SIZE(fns); i++) {
                 int q = fns[i](e, r, err);

@@ -32,6 +32,12 @@ typedef struct EngineConfig {
         const char *monitor_path;   /* berth-monitor; NULL = next to berthd */
         const char *init_path;      /* berth-init; NULL = next to berthd */
         bool debug;
+        /* networking (daemon.json "bridge", "bip", "default-address-pools") */
+        const char *bridge; /* NULL = "berth0" */
+        const char *bip;
+        json_t *address_pools;
+        bool ipv6;
+        const char *fixed_cidr_v6;
 } EngineConfig;
 
 /* Opens the database and the image store, then restores: adopts every
@@ -101,3 +107,19 @@ void engine_attach_connected(Engine *e, const char *id);
  * be NULL, stolen) are the Actor attributes beside name/image. */
 void engine_event(Engine *e, const char *type, const char *action, const char *actor_id,
                   json_t *attributes);
+
+/* ---- networks (engine_net.c) ---- */
+
+typedef struct NetManager NetManager;
+NetManager *engine_network(Engine *e);
+/* POST /networks/{id}/connect: records the network in the container's
+ * configuration and, when it runs, plugs it in at once. */
+int engine_network_connect(Engine *e, const char *network, const char *container,
+                           json_t *endpoint_config, BerthError **err);
+int engine_network_disconnect(Engine *e, const char *network, const char *container, bool force,
+                              BerthError **err);
+
+/* Container counts for /info (Containers, ContainersRunning, ...Paused,
+ * ...Stopped); any pointer may be NULL. */
+void engine_counts(Engine *e, unsigned *ret_total, unsigned *ret_running, unsigned *ret_paused,
+                   unsigned *ret_stopped);

@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "daemon/engine_internal.h"
+#include "daemon/engine_net.h"
 #include "monitor/monitor.h"
 #include "runtime/container.h"
 
@@ -76,6 +77,7 @@ static void cleanup_run(Engine *e, const char *id, bool had_exit_file, bool keep
                     err->code != ENOENT)
                         log_debug("container %.12s: delete: %s", id, err->message);
         }
+        engine_net_unplug(e, id);
         if (keep_mounted)
                 return;
         _cleanup_free_ char *dir = engine_ctr_dir(e, id);
@@ -106,6 +108,8 @@ static void apply_exit_locked(Engine *e, Ctr *c, ExitInfo *x, bool at_restore)
         c->pid = 0;
         c->monitor_pid = 0;
         c->state = ENGINE_EXITED;
+        json_decref(TAKE_PTR(c->net_settings));
+        json_decref(TAKE_PTR(c->net_ports));
         if (x->oom)
                 engine_ctr_event_locked(e, c, "oom", NULL);
         char code[16];
@@ -249,8 +253,8 @@ static void process_exit(Engine *e, Ctr *c)
         pthread_mutex_lock(&e->lock);
         memcpy(id, c->id, 65);
         /* --rm or a removal under way: the removal unmounts */
-        bool auto_remove = json_is_true(json_object_get(c->host_config, "AutoRemove")) ||
-                           c->remove_requested;
+        bool auto_remove =
+            json_is_true(json_object_get(c->host_config, "AutoRemove")) || c->remove_requested;
         pthread_mutex_unlock(&e->lock);
         ExitInfo x;
         read_exit(e, id, &x);
@@ -423,6 +427,8 @@ int engine_restore(Engine *e, BerthError **err)
                                 c->monitor_pid = mon;
                                 if (engine_watch_locked(e, c) == 0) {
                                         adopted++;
+                                        c->net_settings = engine_net_settings(e, c);
+                                        c->net_ports = engine_net_ports(e, c);
                                         log_info("container %.12s: adopted (monitor pid %d)", c->id,
                                                  (int)mon);
                                         continue;
@@ -444,6 +450,29 @@ int engine_restore(Engine *e, BerthError **err)
                 }
                 if (c->state == ENGINE_RESTARTING)
                         c->state = ENGINE_EXITED;
+                /* berthd died between "started" and recording it: the
+                 * container runs, its record says otherwise */
+                pid_t mon = live_monitor(e, c->id);
+                RtState *st = NULL;
+                if (mon > 0 && rt_container_state(e->runtime_root, c->id, &st, NULL) >= 0 &&
+                    (st->status == RT_STATUS_RUNNING || st->status == RT_STATUS_PAUSED)) {
+                        c->state = st->status == RT_STATUS_PAUSED ? ENGINE_PAUSED : ENGINE_RUNNING;
+                        c->pid = st->pid;
+                        c->monitor_pid = mon;
+                        c->started_at = engine_now_ns();
+                        rt_state_free(st);
+                        if (engine_watch_locked(e, c) == 0) {
+                                adopted++;
+                                c->net_settings = engine_net_settings(e, c);
+                                c->net_ports = engine_net_ports(e, c);
+                                engine_save_locked(e, c);
+                                log_info("container %.12s: adopted (monitor pid %d)", c->id,
+                                         (int)mon);
+                                continue;
+                        }
+                } else {
+                        rt_state_free(st);
+                }
                 /* Docker starts containers whose policy says so at daemon
                  * start, when they ran before. */
                 if (c->state == ENGINE_EXITED && c->started_at != 0 &&

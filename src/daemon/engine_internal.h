@@ -27,6 +27,10 @@ typedef struct Ctr {
         json_t *config;      /* Config as inspect shows it */
         json_t *host_config; /* HostConfig as inspect shows it */
         char *rootfs;        /* the composed rootfs path (set at create) */
+        /* networking while plugged in (engine_net.c): NetworkSettings as
+         * inspect shows it and the Ports of ps; NULL otherwise */
+        json_t *net_settings;
+        json_t *net_ports;
 
         /* state (persisted) */
         EngineRunState state;
@@ -61,6 +65,7 @@ struct Engine {
         char *monitor_path, *init_path;
         bool debug;
         ImgStore *images;
+        NetManager *net; /* networking (engine_net.c); NULL without it */
         sqlite3 *db;
 
         pthread_mutex_t lock;
@@ -151,6 +156,19 @@ typedef struct EngineFilterCtx {
 /* Validates the filter names and values for GET /containers/json. */
 int engine_filters_check(json_t *filters, BerthError **err);
 bool engine_filter_match(const Ctr *c, json_t *filters, const EngineFilterCtx *fc);
+typedef struct EngineBuf {
+        char *data;
+        size_t len, cap;
+        bool oom;
+} EngineBuf;
+void engine_buf_put(EngineBuf *b, const char *s, size_t n);
+/* Appends the ContainerSummary of c as JSON text; sizes (NULL = none) are
+ * SizeRw and SizeRootFs. */
+void engine_summary_append(EngineBuf *b, const Ctr *c, int64_t now_ns, const int64_t *sizes);
+/* The bytes of the container's writable layer, and with its image's.
+ * Lock not held. */
+void engine_ctr_sizes(Engine *e, const char *id, const char *image_id, int64_t *ret_rw,
+                      int64_t *ret_rootfs);
 json_t *engine_summary(const Ctr *c, int64_t now_ns);
 json_t *engine_inspect_json(Engine *e, const Ctr *c, int64_t now_ns);
 
@@ -178,8 +196,11 @@ void engine_schedule_restart_locked(Engine *e, Ctr *c, int64_t delay_ms);
 int engine_restore(Engine *e, BerthError **err);
 
 /* ---- engine_ops.c ---- */
-/* 0 stopped, 1 was not running (304). timeout_s < 0: wait forever. */
-int engine_stop(Engine *e, const char *name, int timeout_s, bool restart_after, BerthError **err);
+/* 0 stopped, 1 was not running (304). timeout_s < 0: wait forever,
+ * INT_MIN: the container's StopTimeout (default 10); sig 0: its
+ * StopSignal (default SIGTERM). */
+int engine_stop(Engine *e, const char *name, int timeout_s, int sig, bool restart_after,
+                BerthError **err);
 int engine_kill(Engine *e, const char *name, int sig, BerthError **err);
 int engine_remove(Engine *e, const char *name, bool force, bool volumes, BerthError **err);
 int engine_pause(Engine *e, const char *name, bool pause, BerthError **err);

@@ -1,7 +1,9 @@
 /* What GET /containers/json and /containers/{id}/json show: filters,
  * ContainerSummary, ContainerInspect. */
 #include <errno.h>
+#include <ftw.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,43 +258,250 @@ static void path_args(const Ctr *c, const char **ret_path, json_t **ret_args)
         *ret_args = all;
 }
 
-static char *command_string(const Ctr *c)
+/* ---- ContainerSummary as text: GET /containers/json builds thousands of
+ * them, and jansson objects cost an allocation per field. ---- */
+
+static bool sb_grow(EngineBuf *b, size_t more)
 {
-        const char *path;
-        json_t *args;
-        path_args(c, &path, &args);
-        size_t len = strlen(path ? path : "") + 1;
-        size_t i;
-        json_t *v;
-        json_array_foreach(args, i, v) len += strlen(json_string_value(v) ?: "") + 1;
-        char *out = malloc(len);
-        if (out) {
-                strcpy(out, path ? path : "");
-                json_array_foreach(args, i, v)
+        if (b->oom)
+                return false;
+        if (b->len + more + 1 <= b->cap)
+                return true;
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + more + 1)
+                cap *= 2;
+        char *n = realloc(b->data, cap);
+        if (!n) {
+                b->oom = true;
+                return false;
+        }
+        b->data = n;
+        b->cap = cap;
+        return true;
+}
+
+void engine_buf_put(EngineBuf *b, const char *s, size_t n)
+{
+        if (!sb_grow(b, n))
+                return;
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+}
+
+static void sb_puts(EngineBuf *b, const char *s)
+{
+        engine_buf_put(b, s, strlen(s));
+}
+
+static void sb_printf(EngineBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(EngineBuf *b, const char *fmt, ...)
+{
+        char tmp[256];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        if ((size_t)n < sizeof(tmp)) {
+                engine_buf_put(b, tmp, (size_t)n);
+                return;
+        }
+        if (!sb_grow(b, (size_t)n))
+                return;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+}
+
+/* A JSON string literal (the input is valid UTF-8: it came from JSON). */
+static void sb_str(EngineBuf *b, const char *s)
+{
+        if (!s)
+                s = "";
+        engine_buf_put(b, "\"", 1);
+        const char *run = s;
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+                if (ch >= 0x20 && ch != '"' && ch != '\\')
+                        continue;
+                engine_buf_put(b, run, (size_t)(s - run));
+                char esc[8];
+                switch (ch) {
+                case '"':
+                        engine_buf_put(b, "\\\"", 2);
+                        break;
+                case '\\':
+                        engine_buf_put(b, "\\\\", 2);
+                        break;
+                case '\n':
+                        engine_buf_put(b, "\\n", 2);
+                        break;
+                case '\t':
+                        engine_buf_put(b, "\\t", 2);
+                        break;
+                case '\r':
+                        engine_buf_put(b, "\\r", 2);
+                        break;
+                default:
+                        snprintf(esc, sizeof(esc), "\\u%04x", ch);
+                        engine_buf_put(b, esc, 6);
+                }
+                run = s + 1;
+        }
+        engine_buf_put(b, run, (size_t)(s - run));
+        engine_buf_put(b, "\"", 1);
+}
+
+static void sb_json(EngineBuf *b, json_t *j)
+{
+        char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!t) {
+                b->oom = true;
+                return;
+        }
+        sb_puts(b, t);
+        free(t);
+}
+
+void engine_summary_append(EngineBuf *b, const Ctr *c, int64_t now, const int64_t *sizes)
+{
+        char status[128];
+        engine_status_string(c, now, status, sizeof(status));
+        sb_puts(b, "{\"Id\":");
+        sb_str(b, c->id);
+        sb_puts(b, ",\"Names\":[");
+        sb_str(b, c->name);
+        sb_puts(b, "],\"Image\":");
+        sb_str(b, c->image);
+        sb_puts(b, ",\"ImageID\":");
+        sb_str(b, c->image_id);
+        /* Command: the entrypoint and command joined by spaces */
+        sb_puts(b, ",\"Command\":\"");
+        bool first = true;
+        const char *keys[] = {"Entrypoint", "Cmd"};
+        for (size_t k = 0; k < 2; k++) {
+                size_t i;
+                json_t *v;
+                json_array_foreach(json_object_get(c->config, keys[k]), i, v)
                 {
-                        strcat(out, " ");
-                        strcat(out, json_string_value(v) ?: "");
+                        if (!first)
+                                engine_buf_put(b, " ", 1);
+                        first = false;
+                        size_t at = b->len;
+                        sb_str(b, json_string_value(v));
+                        /* drop the quotes sb_str added */
+                        if (!b->oom && b->len >= at + 2) {
+                                memmove(b->data + at, b->data + at + 1, b->len - at - 2);
+                                b->len -= 2;
+                                b->data[b->len] = '\0';
+                        }
                 }
         }
-        json_decref(args);
-        return out;
+        sb_printf(b, "\",\"Created\":%lld,\"Ports\":", (long long)(c->created / 1000000000LL));
+        if (c->net_ports)
+                sb_json(b, c->net_ports);
+        else
+                sb_puts(b, "[]");
+        sb_puts(b, ",\"Labels\":{");
+        const char *key;
+        json_t *val;
+        first = true;
+        json_object_foreach(json_object_get(c->config, "Labels"), key, val)
+        {
+                if (!json_is_string(val))
+                        continue;
+                if (!first)
+                        engine_buf_put(b, ",", 1);
+                first = false;
+                sb_str(b, key);
+                engine_buf_put(b, ":", 1);
+                sb_str(b, json_string_value(val));
+        }
+        sb_puts(b, "},\"State\":");
+        sb_str(b, engine_state_name(c->state));
+        sb_puts(b, ",\"Status\":");
+        sb_str(b, status);
+        if (sizes)
+                sb_printf(b, ",\"SizeRw\":%lld,\"SizeRootFs\":%lld", (long long)sizes[0],
+                          (long long)sizes[1]);
+        const char *mode = network_mode(c);
+        sb_puts(b, ",\"HostConfig\":{\"NetworkMode\":");
+        sb_str(b, mode);
+        sb_puts(b, "},\"NetworkSettings\":{\"Networks\":");
+        json_t *nets = json_object_get(c->net_settings, "Networks");
+        if (json_object_size(nets)) {
+                sb_json(b, nets);
+                sb_puts(b, "}");
+                goto mounts;
+        }
+        sb_puts(b, "{");
+        if (STREQ(mode, "default"))
+                mode = "bridge";
+        if (strncmp(mode, "container:", 10) != 0) {
+                sb_str(b, mode);
+                sb_puts(b, ":{\"IPAMConfig\":null,\"Links\":null,\"Aliases\":null,"
+                           "\"MacAddress\":\"\",\"NetworkID\":\"\",\"EndpointID\":\"\","
+                           "\"Gateway\":\"\",\"IPAddress\":\"\",\"IPPrefixLen\":0,"
+                           "\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\","
+                           "\"GlobalIPv6PrefixLen\":0,\"DriverOpts\":null,\"DNSNames\":null}");
+        }
+        sb_puts(b, "}}");
+mounts:
+        sb_puts(b, ",\"Mounts\":");
+        if (json_array_size(json_object_get(c->host_config, "Binds")) ||
+            json_array_size(json_object_get(c->host_config, "Mounts"))) {
+                json_t *m = mounts_json(c);
+                sb_json(b, m);
+                json_decref(m);
+        } else {
+                sb_puts(b, "[]");
+        }
+        sb_puts(b, "}");
+}
+
+static __thread int64_t walk_total;
+
+static int walk_add(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)path;
+        (void)ftw;
+        if (flag == FTW_F || flag == FTW_SL)
+                walk_total += st->st_size;
+        return 0;
+}
+
+void engine_ctr_sizes(Engine *e, const char *id, const char *image_id, int64_t *ret_rw,
+                      int64_t *ret_rootfs)
+{
+        *ret_rw = *ret_rootfs = 0;
+        char upper[4200];
+        snprintf(upper, sizeof(upper), "%s/%s/upper", e->containers_dir, id);
+        walk_total = 0;
+        if (nftw(upper, walk_add, 16, FTW_PHYS | FTW_MOUNT) == 0)
+                *ret_rw = walk_total;
+        json_t *img = NULL;
+        int64_t image_size = 0;
+        if (e->images && img_store_inspect(e->images, image_id, &img, NULL) >= 0) {
+                image_size = json_integer_value(json_object_get(img, "Size"));
+                json_decref(img);
+        }
+        *ret_rootfs = *ret_rw + image_size;
 }
 
 json_t *engine_summary(const Ctr *c, int64_t now)
 {
-        char status[128];
-        engine_status_string(c, now, status, sizeof(status));
-        _cleanup_free_ char *cmd = command_string(c);
-        json_t *labels = json_object_get(c->config, "Labels");
-        labels = json_is_object(labels) ? json_incref(labels) : json_object();
-        return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:o, s:s, s:s, s:{s:s}, "
-                         "s:{s:o}, s:o}",
-                         "Id", c->id, "Names", c->name, "Image", c->image ? c->image : "",
-                         "ImageID", c->image_id, "Command", cmd ? cmd : "", "Created",
-                         (json_int_t)(c->created / 1000000000LL), "Ports", "Labels", labels,
-                         "State", engine_state_name(c->state), "Status", status, "HostConfig",
-                         "NetworkMode", network_mode(c), "NetworkSettings", "Networks",
-                         networks_json(c), "Mounts", mounts_json(c));
+        EngineBuf b = {0};
+        engine_summary_append(&b, c, now, NULL);
+        json_t *j = NULL;
+        if (!b.oom && b.data) {
+                json_error_t jerr;
+                j = json_loadb(b.data, b.len, 0, &jerr);
+        }
+        free(b.data);
+        return j;
 }
 
 json_t *engine_inspect_json(Engine *e, const Ctr *c, int64_t now)
@@ -344,6 +553,10 @@ json_t *engine_inspect_json(Engine *e, const Ctr *c, int64_t now)
                       "EndpointID", "", "Gateway", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "",
                       "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "", "MacAddress",
                       "", "Networks", networks_json(c));
+        if (c->net_settings) {
+                json_decref(ns);
+                ns = json_deep_copy(c->net_settings);
+        }
         json_object_set_new(j, "NetworkSettings", ns ? ns : json_object());
         return j;
 }

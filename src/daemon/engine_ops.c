@@ -13,6 +13,7 @@
 #include "common/fileutil.h"
 #include "common/log.h"
 #include "daemon/engine_internal.h"
+#include "daemon/engine_net.h"
 #include "runtime/container.h"
 
 static const struct {
@@ -158,7 +159,8 @@ static int stop_held_locked(Engine *e, Ctr *c, int sig, int timeout_s, BerthErro
         return error_set(err, EIO, "container %.12s did not exit after SIGKILL", id);
 }
 
-int engine_stop(Engine *e, const char *name, int timeout_s, bool restart_after, BerthError **err)
+int engine_stop(Engine *e, const char *name, int timeout_s, int sig, bool restart_after,
+                BerthError **err)
 {
         pthread_mutex_lock(&e->lock);
         Ctr *c = engine_find_locked(e, name, err);
@@ -189,8 +191,8 @@ int engine_stop(Engine *e, const char *name, int timeout_s, bool restart_after, 
         } else if (!is_live(c->state)) {
                 r = 1;
         } else {
-                r = stop_held_locked(e, c, ctr_stop_signal(c), timeout_s < 0 ? INT_MAX : timeout_s,
-                                     err);
+                r = stop_held_locked(e, c, sig > 0 ? sig : ctr_stop_signal(c),
+                                     timeout_s < 0 ? INT_MAX : timeout_s, err);
                 if (r >= 0)
                         engine_ctr_event_locked(e, c, "stop", NULL);
         }
@@ -337,6 +339,7 @@ int engine_remove(Engine *e, const char *name, bool force, bool volumes, BerthEr
 
         dir = engine_ctr_dir(e, id);
         xdir = engine_ctr_exec_dir(e, id);
+        engine_net_unplug(e, id);
         r = img_store_container_remove(e->images, id, dir, &rerr);
         if (r >= 0 && dir)
                 r = rm_rf(dir, &rerr);

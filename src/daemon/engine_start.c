@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "daemon/engine_internal.h"
+#include "daemon/engine_net.h"
 #include "daemon/specgen.h"
 #include "monitor/monitor.h"
 #include "runtime/container.h"
@@ -344,6 +345,7 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
         _cleanup_free_ char *rootfs = NULL, *cfg_path = NULL;
         _cleanup_json_ json_t *created = NULL, *started = NULL;
         pid_t mon_pid = 0;
+        bool net_prepared = false;
 
         pthread_mutex_lock(&e->lock);
         memcpy(p.id, c->id, 65);
@@ -402,6 +404,12 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
                         rt_container_delete(e->runtime_root, p.id, true, NULL);
         }
 
+        /* Addresses and host ports before the monitor reads the bundle. */
+        r = engine_net_prepare(e, c, p.ctr_dir, &why);
+        if (r < 0)
+                goto fail_mounted;
+        net_prepared = true;
+
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 r = error_set_errno(&why, errno, "socketpair");
@@ -420,6 +428,23 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
                 goto fail_mounted;
         pid_t init_pid = (pid_t)json_integer_value(json_object_get(created, "pid"));
         mon_pid = (pid_t)json_integer_value(json_object_get(created, "monitor_pid"));
+
+        /* The namespaces exist, the process has not started: plug it in. */
+        r = engine_net_plug(e, p.id, init_pid, &why);
+        if (r < 0)
+                goto fail_mounted;
+        {
+                json_t *ns = NULL, *ports = NULL;
+                pthread_mutex_lock(&e->lock);
+                c->pid = init_pid;
+                ns = engine_net_settings(e, c);
+                ports = engine_net_ports(e, c);
+                json_decref(c->net_settings);
+                json_decref(c->net_ports);
+                c->net_settings = ns;
+                c->net_ports = ports;
+                pthread_mutex_unlock(&e->lock);
+        }
 
         /* Let attach clients that wait for this start connect first. */
         pthread_mutex_lock(&e->lock);
@@ -471,6 +496,13 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
         return 0;
 
 fail_mounted:
+        if (net_prepared) {
+                engine_net_unplug(e, p.id);
+                pthread_mutex_lock(&e->lock);
+                json_decref(TAKE_PTR(c->net_settings));
+                json_decref(TAKE_PTR(c->net_ports));
+                pthread_mutex_unlock(&e->lock);
+        }
         if (sync_fd >= 0) {
                 /* EOF before "start" makes the monitor delete the container */
                 close(TAKE_FD(sync_fd));

@@ -111,6 +111,11 @@ static int run(DaemonConfig *c, BerthError **err)
                     .exec_root = c->exec_root,
                     .storage_driver = c->storage_driver,
                     .debug = c->debug,
+                    .bridge = c->bridge,
+                    .bip = c->bip,
+                    .address_pools = c->address_pools,
+                    .ipv6 = c->ipv6,
+                    .fixed_cidr_v6 = c->fixed_cidr_v6,
                 };
                 r = engine_new(&ec, &engine, err);
                 if (r < 0)

@@ -2,12 +2,12 @@
  *
  * gzip, by far the most common layer compression, has two decoders:
  *  - a regular file (the blob store spools every blob to one) is mapped and
- *    decoded whole by libdeflate (fastgz.c), about twice as fast as zlib,
- *    then served in large chunks whose pages are given back as they are
- *    consumed;
+ *    decoded whole by libdeflate (fastgz.c; decoding alone is 1.7x faster
+ *    than zlib, see docs/benchmarks.md), then served in cache-sized pieces
+ *    whose pages are given back as they are consumed;
  *  - a pipe, or a layer whose decoded size is over the memory limit, is
- *    decoded as a stream by zlib directly (1 MiB output chunks, multi-member
- *    aware).
+ *    decoded as a stream by zlib directly (128 KiB output pieces,
+ *    multi-member aware).
  * zstd, xz and bzip2 go through libarchive's filters (raw format).
  *
  * BERTH_GZIP_DECODER=zlib|libarchive forces another gzip decoder (used by
@@ -29,8 +29,11 @@
 #include <zlib.h>
 
 #define DECOMP_BUF_SIZE (256 * 1024)
-#define ZLIB_OUT_SIZE   (1024 * 1024)
-#define WHOLE_CHUNK     (8 * 1024 * 1024)
+#define ZLIB_OUT_SIZE   (128 * 1024)
+/* Served in pieces small enough to stay in cache between the hash and the
+ * tar parser; the consumed pages are given back in larger steps. */
+#define WHOLE_CHUNK   (256 * 1024)
+#define WHOLE_RELEASE (8 * 1024 * 1024)
 
 typedef enum DecodeMode {
         MODE_RAW = 0,
@@ -53,6 +56,7 @@ struct ImgDecompressor {
         bool decoded;
         ImgFastGzOut out;
         size_t out_pos;
+        size_t released; /* out[0..released) was given back */
         /* MODE_ZLIB */
         z_stream z;
         bool z_init;
@@ -221,7 +225,8 @@ static int whole_decode(ImgDecompressor *d, BerthError **err)
         void *map = mmap(NULL, len + skip, PROT_READ, MAP_PRIVATE, d->fd, map_off);
         if (map == MAP_FAILED)
                 return 1;
-        (void)madvise(map, len + skip, MADV_SEQUENTIAL | MADV_WILLNEED);
+        (void)madvise(map, len + skip, MADV_SEQUENTIAL);
+        (void)madvise(map, len + skip, MADV_WILLNEED);
         size_t used = 0;
         int r =
             img_fastgz_decode((uint8_t *)map + skip, len, img_fastgz_default_max(), &d->out, &used);
@@ -253,7 +258,10 @@ static ssize_t whole_read(ImgDecompressor *d, const void **ret_buf, BerthError *
                 }
         }
         /* The consumer is done with what was served before this call. */
-        img_fastgz_out_release(&d->out, d->out_pos);
+        if (d->out_pos - d->released >= WHOLE_RELEASE) {
+                img_fastgz_out_release(&d->out, d->out_pos);
+                d->released = d->out_pos;
+        }
         size_t n = d->out.len - d->out_pos;
         if (n > WHOLE_CHUNK)
                 n = WHOLE_CHUNK;

@@ -30,8 +30,7 @@
 typedef struct ImgStore ImgStore;
 
 /* Opens (creating) the store under data_root with the given driver. */
-int img_store_open(const char *data_root, ImgDriverKind driver, ImgStore **ret,
-                   BerthError **err);
+int img_store_open(const char *data_root, ImgDriverKind driver, ImgStore **ret, BerthError **err);
 ImgStore *img_store_free(ImgStore *s);
 /* "overlay2" or "vfs", as /info reports it. */
 const char *img_store_driver_name(const ImgStore *s);
@@ -39,7 +38,7 @@ const char *img_store_driver_name(const ImgStore *s);
 /* ---- what containers need ---- */
 
 typedef struct ImgImage {
-        char id[IMG_DIGEST_LEN + 1];       /* "sha256:..." (the config digest) */
+        char id[IMG_DIGEST_LEN + 1];           /* "sha256:..." (the config digest) */
         char top_chain_id[IMG_DIGEST_LEN + 1]; /* "" for an image with no layers */
         json_t *config; /* the whole image config blob (os, architecture, config{}, rootfs...) */
         char *ref;      /* the reference the name resolved through, or NULL */

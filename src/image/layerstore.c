@@ -1,6 +1,7 @@
 /* Layer store: metadata, creation (tmp + rename), lookup, removal and the
  * container entry points that dispatch to the driver. */
 #include "image/layerstore.h"
+#include "image/overlay_legacy.h"
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/log.h"
@@ -327,6 +328,11 @@ int img_layerstore_remove(ImgLayerStore *ls, const char *chain_id, BerthError **
                 return error_set(err, ENOMEM, "out of memory");
         if (rename(path, gone) < 0)
                 return error_set_errno(err, errno, "remove layer %s", chain_id);
+        /* Its short link for old kernels' overlay mounts, if any. */
+        char sid[IMG_OVERLAY_SHORT_ID_LEN + 1];
+        _cleanup_free_ char *link = NULL;
+        if (img_overlay_short_id(hex, sid) == 0 && asprintf(&link, "%s/l/%s", ls->root, sid) >= 0)
+                (void)unlink(link);
         return rm_rf(gone, err);
 }
 

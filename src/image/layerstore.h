@@ -20,8 +20,9 @@
  * <container_dir>/upper and /work beside it. Overlay mounts use the new
  * mount API with one "lowerdir+" parameter per layer (kernel >= 6.8), so
  * the number of layers is not bound by the one-page mount data limit;
- * older kernels get a classic mount(2) with the lowerdir list when it fits
- * in a page, else a clear error. */
+ * older kernels get a classic mount(2) with the lowerdir list, through
+ * short links (layers/l/<26 chars>, as Docker's overlay2) when the full
+ * paths do not fit in a page (see overlay_legacy.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -99,7 +100,7 @@ typedef struct ImgLayerJob {
         int src_fd;                  /* the layer stream (plain or compressed); not closed */
         const char *parent_chain_id; /* NULL for the base layer */
         const char *expected_diff_id;
-        ImgLayerInfo info;           /* filled on success */
+        ImgLayerInfo info; /* filled on success */
 } ImgLayerJob;
 
 /* Unpacks every layer of the batch, independent layers in parallel (up to

@@ -150,9 +150,5 @@ int store_open_member(const char *dir, char **links, const char *path, BerthErro
 /* Reads a whole member (at most max bytes). */
 int store_read_member(const char *dir, char **links, const char *path, size_t max, char **ret,
                       size_t *ret_len, BerthError **err);
-/* Copies the uncompressed content of src_fd into the blob store under its
- * sha256, checked against expected (optional). ret_created: 1 stored, 0 was present. */
-int store_put_uncompressed(ImgStore *s, int src_fd, const char *expected, ImgDigest *ret,
-                           int *ret_created, BerthError **err);
 /* Makes a fresh temp dir under <data_root>/tmp. */
 int store_mkdtemp(ImgStore *s, const char *what, char **ret, BerthError **err);

@@ -242,38 +242,6 @@ int store_read_member(const char *dir, char **links, const char *path, size_t ma
         return 0;
 }
 
-int store_put_uncompressed(ImgStore *s, int src_fd, const char *expected, ImgDigest *ret,
-                           int *ret_created, BerthError **err)
-{
-        ImgDecompressor *d = NULL;
-        int r = img_decompressor_new(src_fd, &d, err);
-        if (r < 0)
-                return r;
-        _cleanup_blob_writer_ ImgBlobWriter *w = NULL;
-        r = img_blob_writer_new(s->blobs, expected, -1, &w, err);
-        if (r < 0)
-                goto out;
-        for (;;) {
-                const void *buf;
-                ssize_t n = img_decompressor_read(d, &buf, err);
-                if (n < 0) {
-                        r = (int)n;
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                r = img_blob_writer_write(w, buf, (size_t)n, err);
-                if (r < 0)
-                        goto out;
-        }
-        r = img_blob_writer_commit(w, ret, err);
-        if (r >= 0 && ret_created)
-                *ret_created = r;
-out:
-        img_decompressor_free(d);
-        return r;
-}
-
 /* ---- the load ---- */
 
 typedef struct LoadImage {

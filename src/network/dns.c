@@ -87,19 +87,32 @@ static void answer(NetDns *d, Served *s, const uint8_t *pkt, size_t len,
         } else if (q.qclass == NET_DNS_CLASS_IN &&
                    (q.qtype == NET_DNS_TYPE_A || q.qtype == NET_DNS_TYPE_AAAA)) {
                 uint32_t ips[16];
+                NetIp6 ips6[16];
                 size_t found =
                     d->resolver.lookup_a(d->resolver.userdata, s->id, q.name, ips, ARRAY_SIZE(ips));
-                if (found)
-                        /* AAAA of a known name: no data (IPv4 only for now). */
+                size_t found6 = d->resolver.lookup_aaaa
+                                    ? d->resolver.lookup_aaaa(d->resolver.userdata, s->id, q.name,
+                                                              ips6, ARRAY_SIZE(ips6))
+                                    : 0;
+                /* A known name: its addresses of the asked family, or no
+                 * data (NOERROR, no answer) when it has none of that family. */
+                if (q.qtype == NET_DNS_TYPE_AAAA && found6)
+                        n = net_dns_build_reply6(pkt, &q, NET_DNS_RCODE_OK, ips6, found6,
+                                                 ANSWER_TTL, out, sizeof(out));
+                else if (found || found6)
                         n = net_dns_build_reply(pkt, &q, NET_DNS_RCODE_OK, ips,
                                                 q.qtype == NET_DNS_TYPE_A ? found : 0, NULL,
                                                 ANSWER_TTL, out, sizeof(out));
         } else if (q.qclass == NET_DNS_CLASS_IN && q.qtype == NET_DNS_TYPE_PTR) {
                 uint32_t ip;
                 char name[NET_DNS_MAX_NAME + 1];
-                if (net_dns_ptr_ip4(q.name, &ip) == 0 &&
-                    d->resolver.lookup_ptr(d->resolver.userdata, s->id, ip, name, sizeof(name)) ==
-                        0)
+                NetIp6 ip6;
+                if ((net_dns_ptr_ip4(q.name, &ip) == 0 &&
+                     d->resolver.lookup_ptr(d->resolver.userdata, s->id, ip, name, sizeof(name)) ==
+                         0) ||
+                    (d->resolver.lookup_ptr6 && net_dns_ptr_ip6(q.name, &ip6) == 0 &&
+                     d->resolver.lookup_ptr6(d->resolver.userdata, s->id, ip6, name,
+                                             sizeof(name)) == 0))
                         n = net_dns_build_reply(pkt, &q, NET_DNS_RCODE_OK, NULL, 0, name,
                                                 ANSWER_TTL, out, sizeof(out));
         }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "network/ipam.h"
 
 #define NET_DNS_ADDR "127.0.0.11"
 
@@ -24,6 +25,12 @@ typedef struct NetDnsResolver {
         int (*lookup_ptr)(void *userdata, const char *container_id, uint32_t ip, char *name,
                           size_t len);
         void *userdata;
+        /* Up to max IPv6 addresses of name (NULL: no AAAA answers). */
+        size_t (*lookup_aaaa)(void *userdata, const char *container_id, const char *name,
+                              NetIp6 *ips, size_t max);
+        /* The name of an IPv6 address (NULL: no ip6.arpa answers). */
+        int (*lookup_ptr6)(void *userdata, const char *container_id, NetIp6 ip, char *name,
+                           size_t len);
 } NetDnsResolver;
 
 typedef struct NetDns NetDns;

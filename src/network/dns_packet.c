@@ -85,13 +85,13 @@ static size_t put_name(const char *name, uint8_t *out, size_t cap)
         return off;
 }
 
-size_t net_dns_build_reply(const uint8_t *pkt, const NetDnsQuery *q, int rcode, const uint32_t *ips,
-                           size_t n_a, const char *ptr_name, uint32_t ttl, uint8_t *out, size_t cap)
+/* The header and the copied question; the offset after them, or 0. */
+static size_t put_header(const uint8_t *pkt, const NetDnsQuery *q, int rcode, size_t n_ans,
+                         uint8_t *out, size_t cap)
 {
         size_t qlen = q->question_end > 12 ? q->question_end - 12 : 0;
         if (cap < 12 + qlen)
                 return 0;
-        size_t n_ans = ptr_name ? 1 : n_a;
         put16(out, q->id);
         /* QR, the query's opcode and RD, RA, the rcode. */
         put16(out + 2, (uint16_t)(0x8000 | (q->flags & 0x0100) | 0x0080 | (rcode & 0xf)));
@@ -100,16 +100,30 @@ size_t net_dns_build_reply(const uint8_t *pkt, const NetDnsQuery *q, int rcode, 
         put16(out + 8, 0);
         put16(out + 10, 0);
         memcpy(out + 12, pkt + 12, qlen);
-        size_t off = 12 + qlen;
-        for (size_t i = 0; i < n_ans; i++) {
-                /* The owner name is a pointer to the question (offset 12). */
-                if (off + 12 > cap)
+        return 12 + qlen;
+}
+
+/* An answer's fixed part; the owner name is a pointer to the question. */
+static size_t put_rr_head(uint8_t *out, size_t off, size_t cap, uint16_t type, uint32_t ttl)
+{
+        if (off + 12 > cap)
+                return 0;
+        put16(out + off, 0xc00c);
+        put16(out + off + 2, type);
+        put16(out + off + 4, NET_DNS_CLASS_IN);
+        put32(out + off + 6, ttl);
+        return off + 10;
+}
+
+size_t net_dns_build_reply(const uint8_t *pkt, const NetDnsQuery *q, int rcode, const uint32_t *ips,
+                           size_t n_a, const char *ptr_name, uint32_t ttl, uint8_t *out, size_t cap)
+{
+        size_t n_ans = ptr_name ? 1 : n_a;
+        size_t off = put_header(pkt, q, rcode, n_ans, out, cap);
+        for (size_t i = 0; off && i < n_ans; i++) {
+                off = put_rr_head(out, off, cap, ptr_name ? NET_DNS_TYPE_PTR : NET_DNS_TYPE_A, ttl);
+                if (!off)
                         return 0;
-                put16(out + off, 0xc00c);
-                put16(out + off + 2, ptr_name ? NET_DNS_TYPE_PTR : NET_DNS_TYPE_A);
-                put16(out + off + 4, NET_DNS_CLASS_IN);
-                put32(out + off + 6, ttl);
-                off += 10;
                 if (ptr_name) {
                         size_t n = put_name(ptr_name, out + off + 2, cap - off - 2);
                         if (n == 0)
@@ -127,6 +141,21 @@ size_t net_dns_build_reply(const uint8_t *pkt, const NetDnsQuery *q, int rcode, 
         return off;
 }
 
+size_t net_dns_build_reply6(const uint8_t *pkt, const NetDnsQuery *q, int rcode, const NetIp6 *ips6,
+                            size_t n, uint32_t ttl, uint8_t *out, size_t cap)
+{
+        size_t off = put_header(pkt, q, rcode, n, out, cap);
+        for (size_t i = 0; off && i < n; i++) {
+                off = put_rr_head(out, off, cap, NET_DNS_TYPE_AAAA, ttl);
+                if (!off || off + 18 > cap)
+                        return 0;
+                put16(out + off, 16);
+                memcpy(out + off + 2, ips6[i].b, 16);
+                off += 18;
+        }
+        return off;
+}
+
 int net_dns_ptr_ip4(const char *name, uint32_t *ret)
 {
         unsigned a, b, c, d;
@@ -135,5 +164,24 @@ int net_dns_ptr_ip4(const char *name, uint32_t *ret)
             name[n] != '\0' || a > 255 || b > 255 || c > 255 || d > 255)
                 return -EINVAL;
         *ret = a << 24 | b << 16 | c << 8 | d;
+        return 0;
+}
+
+int net_dns_ptr_ip6(const char *name, NetIp6 *ret)
+{
+        NetIp6 ip = {{0}};
+        const char *p = name;
+        for (int i = 31; i >= 0; i--) {
+                int v = p[0] >= '0' && p[0] <= '9'   ? p[0] - '0'
+                        : p[0] >= 'a' && p[0] <= 'f' ? p[0] - 'a' + 10
+                                                     : -1;
+                if (v < 0 || p[1] != '.')
+                        return -EINVAL;
+                ip.b[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
+                p += 2;
+        }
+        if (strcmp(p, "ip6.arpa") != 0)
+                return -EINVAL;
+        *ret = ip;
         return 0;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "network/ipam.h"
+
 #define NET_DNS_MAX_NAME  255
 #define NET_DNS_TYPE_A    1
 #define NET_DNS_TYPE_PTR  12
@@ -37,5 +39,12 @@ size_t net_dns_build_reply(const uint8_t *pkt, const NetDnsQuery *q, int rcode, 
                            size_t n_a, const char *ptr_name, uint32_t ttl, uint8_t *out,
                            size_t cap);
 
+/* The same with n AAAA records (ips6) as the answers. */
+size_t net_dns_build_reply6(const uint8_t *pkt, const NetDnsQuery *q, int rcode, const NetIp6 *ips6,
+                            size_t n, uint32_t ttl, uint8_t *out, size_t cap);
+
 /* "4.3.2.1.in-addr.arpa" → 1.2.3.4 (host order); -EINVAL otherwise. */
 int net_dns_ptr_ip4(const char *name, uint32_t *ret);
+/* "b.a.9.8.….ip6.arpa" (32 nibbles, least significant first) → the IPv6
+ * address; -EINVAL otherwise. */
+int net_dns_ptr_ip6(const char *name, NetIp6 *ret);

@@ -96,6 +96,14 @@ static struct nl_addr *ip4_addr(uint32_t ip, uint8_t prefix)
         return a;
 }
 
+static struct nl_addr *ip6_addr(NetIp6 ip, uint8_t prefix)
+{
+        struct nl_addr *a = nl_addr_build(AF_INET6, ip.b, 16);
+        if (a)
+                nl_addr_set_prefixlen(a, prefix);
+        return a;
+}
+
 static int link_set_up(struct nl_sock *s, struct rtnl_link *l, int master, int mtu,
                        const uint8_t *mac, const char *name, BerthError **err)
 {
@@ -114,11 +122,14 @@ static int link_set_up(struct nl_sock *s, struct rtnl_link *l, int master, int m
         return r < 0 ? nl_fail(err, r, "configuring link", name) : 0;
 }
 
-static int add_address(struct nl_sock *s, int ifindex, uint32_t ip, uint8_t prefix,
-                       const char *name, BerthError **err)
+/* Adds local (consumed: put here) to ifindex; IPv6 addresses skip
+ * duplicate address detection, so that they are usable at once (the
+ * bridge and the endpoint own their subnet). */
+static int add_nladdr(struct nl_sock *s, int ifindex, struct nl_addr *local, const char *name,
+                      BerthError **err)
 {
+        _cleanup_nladdr_ struct nl_addr *owned = local;
         struct rtnl_addr *a = rtnl_addr_alloc();
-        _cleanup_nladdr_ struct nl_addr *local = ip4_addr(ip, prefix);
         if (!a || !local) {
                 if (a)
                         rtnl_addr_put(a);
@@ -126,11 +137,50 @@ static int add_address(struct nl_sock *s, int ifindex, uint32_t ip, uint8_t pref
         }
         rtnl_addr_set_ifindex(a, ifindex);
         rtnl_addr_set_local(a, local);
+        if (nl_addr_get_family(local) == AF_INET6)
+                rtnl_addr_set_flags(a, IFA_F_NODAD);
         int r = rtnl_addr_add(s, a, 0);
         rtnl_addr_put(a);
         if (r < 0 && r != -NLE_EXIST)
                 return nl_fail(err, r, "adding an address to", name);
         return 0;
+}
+
+static int add_address(struct nl_sock *s, int ifindex, uint32_t ip, uint8_t prefix,
+                       const char *name, BerthError **err)
+{
+        return add_nladdr(s, ifindex, ip4_addr(ip, prefix), name, err);
+}
+
+static int add_address6(struct nl_sock *s, int ifindex, NetIp6 ip, uint8_t prefix, const char *name,
+                        BerthError **err)
+{
+        return add_nladdr(s, ifindex, ip6_addr(ip, prefix), name, err);
+}
+
+static int ipv6_conf(const char *ifname, const char *key, const char *value, BerthError **err)
+{
+        char path[96];
+        snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", ifname, key);
+        return net_sysctl_write(path, value, err);
+}
+
+int net_link_bridge_add_ip6(const char *name, NetIp6 gateway, uint8_t prefix, BerthError **err)
+{
+        int r = ipv6_conf(name, "disable_ipv6", "0", err);
+        if (r >= 0)
+                r = ipv6_conf(name, "forwarding", "1", err);
+        if (r < 0)
+                return r;
+        _cleanup_nl_sock_ struct nl_sock *s = NULL;
+        r = open_sock(&s, err);
+        if (r < 0)
+                return r;
+        _cleanup_link_ struct rtnl_link *l = NULL;
+        r = rtnl_link_get_kernel(s, 0, name, &l);
+        if (r < 0)
+                return nl_fail(err, r, "finding bridge", name);
+        return add_address6(s, rtnl_link_get_ifindex(l), gateway, prefix, name, err);
 }
 
 int net_link_bridge_ensure(const char *name, uint32_t gateway, uint8_t prefix, int mtu,
@@ -212,6 +262,34 @@ typedef struct NetnsJob {
         BerthError *err;
 } NetnsJob;
 
+/* The default route of family (AF_INET/AF_INET6) via gw (consumed). */
+static int add_default_route(struct nl_sock *s, int idx, int family, struct nl_addr *gw,
+                             const char *ifname, BerthError **err)
+{
+        _cleanup_nladdr_ struct nl_addr *gw_owned = gw;
+        struct rtnl_route *route = rtnl_route_alloc();
+        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+        _cleanup_nladdr_ struct nl_addr *dst =
+            family == AF_INET6 ? ip6_addr((NetIp6){{0}}, 0) : ip4_addr(0, 0);
+        if (!route || !nh || !dst || !gw) {
+                if (route)
+                        rtnl_route_put(route);
+                if (nh)
+                        rtnl_route_nh_free(nh);
+                return error_set(err, ENOMEM, "netlink: out of memory");
+        }
+        rtnl_route_set_family(route, (uint8_t)family);
+        rtnl_route_set_dst(route, dst);
+        rtnl_route_nh_set_gateway(nh, gw);
+        rtnl_route_nh_set_ifindex(nh, idx);
+        rtnl_route_add_nexthop(route, nh); /* the route owns nh now */
+        int r = rtnl_route_add(s, route, NLM_F_CREATE);
+        rtnl_route_put(route);
+        if (r < 0 && r != -NLE_EXIST)
+                return nl_fail(err, r, "adding the default route in", ifname);
+        return 0;
+}
+
 static int configure_inside(const NetEndpointConfig *c, BerthError **err)
 {
         _cleanup_nl_sock_ struct nl_sock *s = NULL;
@@ -231,32 +309,20 @@ static int configure_inside(const NetEndpointConfig *c, BerthError **err)
                 return nl_fail(err, r, "finding", c->ifname);
         int idx = rtnl_link_get_ifindex(l);
         r = add_address(s, idx, c->ip, c->prefix, c->ifname, err);
+        if (r >= 0 && c->has_ip6) {
+                /* This thread is in the container's namespace: its /proc/sys/net. */
+                r = ipv6_conf(c->ifname, "disable_ipv6", "0", err);
+                if (r >= 0)
+                        r = add_address6(s, idx, c->ip6, c->prefix6, c->ifname, err);
+        }
         if (r < 0)
                 return r;
         r = link_set_up(s, l, 0, c->mtu, c->mac, c->ifname, err);
+        if (r >= 0 && c->has_ip6 && !net_ip6_is_zero(c->gateway6))
+                r = add_default_route(s, idx, AF_INET6, ip6_addr(c->gateway6, 128), c->ifname, err);
         if (r < 0 || !c->gateway)
                 return r;
-        struct rtnl_route *route = rtnl_route_alloc();
-        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-        _cleanup_nladdr_ struct nl_addr *dst = ip4_addr(0, 0);
-        _cleanup_nladdr_ struct nl_addr *gw = ip4_addr(c->gateway, 32);
-        if (!route || !nh || !dst || !gw) {
-                if (route)
-                        rtnl_route_put(route);
-                if (nh)
-                        rtnl_route_nh_free(nh);
-                return error_set(err, ENOMEM, "netlink: out of memory");
-        }
-        rtnl_route_set_family(route, AF_INET);
-        rtnl_route_set_dst(route, dst);
-        rtnl_route_nh_set_gateway(nh, gw);
-        rtnl_route_nh_set_ifindex(nh, idx);
-        rtnl_route_add_nexthop(route, nh); /* the route owns nh now */
-        r = rtnl_route_add(s, route, NLM_F_CREATE);
-        rtnl_route_put(route);
-        if (r < 0 && r != -NLE_EXIST)
-                return nl_fail(err, r, "adding the default route in", c->ifname);
-        return 0;
+        return add_default_route(s, idx, AF_INET, ip4_addr(c->gateway, 32), c->ifname, err);
 }
 
 static void *netns_thread(void *arg)

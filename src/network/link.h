@@ -15,6 +15,9 @@
  * gateway/prefix (adding the address when missing) and sets it up. */
 int net_link_bridge_ensure(const char *name, uint32_t gateway, uint8_t prefix, int mtu,
                            BerthError **err);
+/* Gives the bridge an IPv6 gateway address (no DAD: it is usable at
+ * once), with IPv6 enabled and forwarding on for it. */
+int net_link_bridge_add_ip6(const char *name, NetIp6 gateway, uint8_t prefix, BerthError **err);
 /* Deletes a link by name; a missing link is not an error. */
 int net_link_delete(const char *name, BerthError **err);
 bool net_link_exists(const char *name);
@@ -28,7 +31,11 @@ typedef struct NetEndpointConfig {
         uint8_t prefix;
         uint32_t gateway; /* 0 = no default route (e.g. --internal is still routed) */
         uint8_t mac[6];
-        int mtu; /* 0 = the bridge's */
+        int mtu;      /* 0 = the bridge's */
+        bool has_ip6; /* --ipv6 network: ip6/prefix6 on ifname */
+        NetIp6 ip6;
+        uint8_t prefix6;
+        NetIp6 gateway6; /* :: = no IPv6 default route */
 } NetEndpointConfig;
 
 /* Docker's MAC for an IPv4 address: 02:42 followed by the address. */

@@ -41,35 +41,64 @@ static const char *default_network(const char *mode)
 
 /* ---- host ports ---- */
 
-static bool port_taken_by_us(NetManager *m, const char *proto, uint32_t ip, unsigned port)
+/* Where a binding listens: IPv4 (ip4, 0 = every address), IPv6 (ip6, ::
+ * = every address), or both ("HostIp": "" on a container with IPv6). */
+typedef struct HostAddrs {
+        bool v4, v6;
+        uint32_t ip4;
+        NetIp6 ip6;
+} HostAddrs;
+
+static bool port_taken_by_us(NetManager *m, const char *proto, bool v6, uint32_t ip, NetIp6 ip6,
+                             unsigned port)
 {
         for (size_t i = 0; i < m->n_ports; i++) {
                 const NetPortRec *p = &m->ports[i];
-                if (STREQ(p->proto, proto) && port >= p->host_first && port <= p->host_last &&
-                    (!p->host_ip || !ip || p->host_ip == ip))
+                if (!STREQ(p->proto, proto) || port < p->host_first || port > p->host_last ||
+                    p->v6 != v6)
+                        continue;
+                if (!v6 && (!p->host_ip || !ip || p->host_ip == ip))
+                        return true;
+                if (v6 && (net_ip6_is_zero(p->host_ip6) || net_ip6_is_zero(ip6) ||
+                           net_ip6_equal(p->host_ip6, ip6)))
                         return true;
         }
         return false;
 }
 
 /* Whether a process of the host holds the port (a bind test). */
-static bool port_bound_on_host(const char *proto, uint32_t ip, unsigned port)
+static bool port_bound_on_host(const char *proto, bool v6, uint32_t ip, NetIp6 ip6, unsigned port)
 {
         if (STREQ(proto, "sctp"))
                 return false;
-        _cleanup_close_ int fd =
-            socket(AF_INET, (STREQ(proto, "udp") ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+        int type = (STREQ(proto, "udp") ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC;
+        _cleanup_close_ int fd = socket(v6 ? AF_INET6 : AF_INET, type, 0);
         if (fd < 0)
                 return false;
+        if (v6) {
+                int one = 1;
+                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+                struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
+                                          .sin6_port = htons((uint16_t)port)};
+                memcpy(&sa.sin6_addr, ip6.b, 16);
+                return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE;
+        }
         struct sockaddr_in sa = {
             .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(ip)};
         return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE;
 }
 
-static bool port_free(NetManager *m, const char *proto, uint32_t ip, unsigned port)
+static bool port_free_in(NetManager *m, const char *proto, bool v6, uint32_t ip, NetIp6 ip6,
+                         unsigned port)
 {
-        return !port_taken_by_us(m, proto, ip, port) &&
-               (m->no_host_changes || !port_bound_on_host(proto, ip, port));
+        return !port_taken_by_us(m, proto, v6, ip, ip6, port) &&
+               (m->no_host_changes || !port_bound_on_host(proto, v6, ip, ip6, port));
+}
+
+static bool port_free(NetManager *m, const char *proto, const HostAddrs *h, unsigned port)
+{
+        return (!h->v4 || port_free_in(m, proto, false, h->ip4, h->ip6, port)) &&
+               (!h->v6 || port_free_in(m, proto, true, h->ip4, h->ip6, port));
 }
 
 static void ephemeral_range(unsigned *lo, unsigned *hi)
@@ -84,7 +113,7 @@ static void ephemeral_range(unsigned *lo, unsigned *hi)
         }
 }
 
-static int pick_port(NetManager *m, const char *proto, uint32_t ip, unsigned lo, unsigned hi,
+static int pick_port(NetManager *m, const char *proto, const HostAddrs *h, unsigned lo, unsigned hi,
                      uint16_t *ret, BerthError **err)
 {
         static unsigned cursor;
@@ -92,7 +121,7 @@ static int pick_port(NetManager *m, const char *proto, uint32_t ip, unsigned lo,
         unsigned start = cursor % n;
         for (unsigned k = 0; k < n; k++) {
                 unsigned port = lo + (start + k) % n;
-                if (port_free(m, proto, ip, port)) {
+                if (port_free(m, proto, h, port)) {
                         cursor = start + k + 1;
                         *ret = (uint16_t)port;
                         return 0;
@@ -120,30 +149,64 @@ static void drop_ports(NetManager *m, const char *id)
         m->n_ports = j;
 }
 
-static int bind_fail(BerthError **err, uint32_t ip, unsigned port)
+static int bind_fail(BerthError **err, const HostAddrs *h, unsigned port)
 {
-        char buf[16];
-        return error_set(err, EADDRINUSE, "Bind for %s:%u failed: port is already allocated",
-                         net_ip4_format(ip, buf, sizeof(buf)), port);
+        char buf[NET_IP6_STRLEN];
+        if (h->v4)
+                return error_set(err, EADDRINUSE,
+                                 "Bind for %s:%u failed: port is already allocated",
+                                 net_ip4_format(h->ip4, buf, sizeof(buf)), port);
+        return error_set(err, EADDRINUSE, "Bind for [%s]:%u failed: port is already allocated",
+                         net_ip6_format(h->ip6, buf, sizeof(buf)), port);
+}
+
+/* The records of one binding: IPv4 and/or IPv6, the same host port. */
+static int add_binding(NetManager *m, const char *id, const char *proto, const HostAddrs *h,
+                       const NetEndpoint *ep, uint16_t host_port, uint16_t cport)
+{
+        NetPortRec p = {.host_first = host_port,
+                        .host_last = host_port,
+                        .container_first = cport,
+                        .container_ip = ep->ip};
+        snprintf(p.container_id, sizeof(p.container_id), "%s", id);
+        snprintf(p.proto, sizeof(p.proto), "%s", proto);
+        if (h->v4) {
+                p.host_ip = h->ip4;
+                if (add_port(m, &p) < 0)
+                        return -ENOMEM;
+        }
+        if (h->v6) {
+                p.v6 = true;
+                p.host_ip = 0;
+                p.host_ip6 = h->ip6;
+                p.container_ip6 = ep->ip6;
+                if (add_port(m, &p) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 /* One PortBindings item for container port cport. */
 static int publish_one(NetManager *m, const char *id, const char *proto, unsigned cport,
-                       uint32_t cip, json_t *binding, BerthError **err)
+                       const NetEndpoint *ep, json_t *binding, BerthError **err)
 {
         const char *hip_s = json_string_value(json_object_get(binding, "HostIp"));
         const char *hport = json_string_value(json_object_get(binding, "HostPort"));
-        uint32_t hip = 0;
-        if (hip_s && *hip_s && !STREQ(hip_s, "0.0.0.0")) {
-                if (strchr(hip_s, ':'))
-                        return 0; /* IPv6 host addresses arrive with --ipv6 */
-                if (net_ip4_parse(hip_s, &hip) < 0)
+        /* "" is every address of both families when the container has
+         * IPv6, as in Docker; "0.0.0.0" and "::" are one family's. */
+        HostAddrs h = {.v4 = true, .v6 = ep->has_ip6};
+        if (hip_s && net_is_ip6_text(hip_s)) {
+                if (net_ip6_parse(hip_s, &h.ip6) < 0)
                         return error_set(err, EINVAL, "invalid host IP address: %s", hip_s);
+                if (!ep->has_ip6)
+                        return 0; /* no IPv6 address to forward to (no NAT64) */
+                h.v4 = false;
+        } else if (hip_s && *hip_s) {
+                if (net_ip4_parse(hip_s, &h.ip4) < 0)
+                        return error_set(err, EINVAL, "invalid host IP address: %s", hip_s);
+                h.v6 = false;
         }
-        NetPortRec p = {.host_ip = hip, .container_ip = cip, .container_first = (uint16_t)cport};
-        snprintf(p.container_id, sizeof(p.container_id), "%s", id);
-        snprintf(p.proto, sizeof(p.proto), "%s", proto);
-        uint16_t lo = 0, hi = 0;
+        uint16_t lo = 0, hi = 0, host_port;
         if (hport && *hport && !STREQ(hport, "0")) {
                 char tmp[5];
                 _cleanup_free_ char *key = NULL;
@@ -152,20 +215,24 @@ static int publish_one(NetManager *m, const char *id, const char *proto, unsigne
                 if (net_port_key_parse(key, &lo, &hi, tmp, NULL) < 0)
                         return error_set(err, EINVAL, "invalid host port: %s", hport);
         }
-        int r;
         if (lo && lo == hi) {
-                if (!port_free(m, proto, hip, lo))
-                        return bind_fail(err, hip, lo);
-                p.host_first = lo;
+                if (!port_free(m, proto, &h, lo)) {
+                        /* Name the family whose port is taken. */
+                        HostAddrs taken = h;
+                        taken.v4 = h.v4 && !port_free_in(m, proto, false, h.ip4, h.ip6, lo);
+                        return bind_fail(err, &taken, lo);
+                }
+                host_port = lo;
         } else {
                 unsigned elo, ehi;
                 ephemeral_range(&elo, &ehi);
-                r = pick_port(m, proto, hip, lo ? lo : elo, lo ? hi : ehi, &p.host_first, err);
+                int r = pick_port(m, proto, &h, lo ? lo : elo, lo ? hi : ehi, &host_port, err);
                 if (r < 0)
                         return r;
         }
-        p.host_last = p.host_first;
-        return add_port(m, &p) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+        if (add_binding(m, id, proto, &h, ep, host_port, (uint16_t)cport) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
 }
 
 /* Consecutive single-port records of the container become one range
@@ -181,6 +248,8 @@ static void coalesce_ports(NetManager *m, const char *id)
                         unsigned span = a->host_last - a->host_first;
                         if (STREQ(b->container_id, id) && STREQ(a->proto, b->proto) &&
                             a->host_ip == b->host_ip && a->container_ip == b->container_ip &&
+                            a->v6 == b->v6 && net_ip6_equal(a->host_ip6, b->host_ip6) &&
+                            net_ip6_equal(a->container_ip6, b->container_ip6) &&
                             b->host_first == a->host_last + 1 && b->host_last == b->host_first &&
                             b->container_first == a->container_first + span + 1) {
                                 a->host_last = b->host_first;
@@ -193,7 +262,7 @@ static void coalesce_ports(NetManager *m, const char *id)
         }
 }
 
-static int publish_ports(NetManager *m, const NetContainerRequest *r, uint32_t cip,
+static int publish_ports(NetManager *m, const NetContainerRequest *r, const NetEndpoint *ep,
                          NetContainerPrep *prep, BerthError **err)
 {
         const char *key;
@@ -208,7 +277,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, uint32_t c
                 for (unsigned port = f; port <= l; port++) {
                         if (!json_is_array(list) || json_array_size(list) == 0) {
                                 json_t *any = json_pack("{s:s, s:s}", "HostIp", "", "HostPort", "");
-                                q = publish_one(m, r->id, proto, port, cip, any, err);
+                                q = publish_one(m, r->id, proto, port, ep, any, err);
                                 json_decref(any);
                                 if (q < 0)
                                         return q;
@@ -218,7 +287,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, uint32_t c
                         json_t *b;
                         json_array_foreach(list, i, b)
                         {
-                                q = publish_one(m, r->id, proto, port, cip, b, err);
+                                q = publish_one(m, r->id, proto, port, ep, b, err);
                                 if (q < 0)
                                         return q;
                         }
@@ -237,7 +306,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, uint32_t c
                                 return q;
                         json_t *any = json_pack("{s:s, s:s}", "HostIp", "", "HostPort", "");
                         for (unsigned port = f; q >= 0 && port <= l; port++)
-                                q = publish_one(m, r->id, proto, port, cip, any, err);
+                                q = publish_one(m, r->id, proto, port, ep, any, err);
                         json_decref(any);
                         if (q < 0)
                                 return q;
@@ -256,16 +325,14 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, uint32_t c
                                          i);
                 unsigned lo, hi;
                 ephemeral_range(&lo, &hi);
-                NetPortRec p = {.container_ip = cip};
-                snprintf(p.container_id, sizeof(p.container_id), "%s", r->id);
-                snprintf(p.proto, sizeof(p.proto), "%s", proto);
-                int q = pick_port(m, proto, 0, lo, hi, &p.host_first, err);
+                HostAddrs h = {.v4 = true, .v6 = ep->has_ip6};
+                uint16_t port;
+                int q = pick_port(m, proto, &h, lo, hi, &port, err);
                 if (q < 0)
                         return q;
-                p.host_last = p.container_first = p.host_first;
                 char *kv = NULL;
-                if (add_port(m, &p) < 0 || asprintf(&kv, "%s=%u", env, p.host_first) < 0 ||
-                    strv_push(&prep->env, kv) < 0)
+                if (add_binding(m, r->id, proto, &h, ep, port, port) < 0 ||
+                    asprintf(&kv, "%s=%u", env, port) < 0 || strv_push(&prep->env, kv) < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }
         coalesce_ports(m, r->id);
@@ -277,6 +344,8 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, uint32_t c
 static json_t *endpoint_config(const NetContainerRequest *r, const NetNetwork *n)
 {
         json_t *c = json_object_get(r->endpoints_config, n->name);
+        if (!c && n->predefined && STREQ(n->name, "bridge"))
+                c = json_object_get(r->endpoints_config, "default");
         return c ? c : json_object_get(r->endpoints_config, n->id);
 }
 
@@ -312,6 +381,27 @@ static int add_endpoint(NetManager *m, NetNetwork *n, const NetContainerRequest 
         }
         if (q < 0)
                 return q;
+        if (n->has_subnet6 && n->space6) {
+                const char *want6 = json_string_value(
+                    json_object_get(json_object_get(cfg, "IPAMConfig"), "IPv6Address"));
+                if (want6 && *want6) {
+                        if (n->predefined)
+                                q = error_set(err, EINVAL,
+                                              "user specified IP address is supported on "
+                                              "user defined networks only");
+                        else if (net_ip6_parse(want6, &e->ip6) < 0)
+                                q = error_set(err, EINVAL, "invalid IPv6 address: %s", want6);
+                        else
+                                q = net_addrspace6_reserve(n->space6, e->ip6, err);
+                } else {
+                        q = net_addrspace6_next(n->space6, &e->ip6, err);
+                }
+                if (q < 0) {
+                        net_addrspace_release(n->space, e->ip);
+                        return q;
+                }
+                e->has_ip6 = true;
+        }
         net_mac_from_ip4(e->ip, e->mac);
         if (!n->predefined) {
                 /* Names this endpoint answers to on the network's DNS. */
@@ -329,6 +419,8 @@ static int add_endpoint(NetManager *m, NetNetwork *n, const NetContainerRequest 
                 q = error_set(err, ENOMEM, "out of memory");
         if (q < 0) {
                 net_addrspace_release(n->space, e->ip);
+                if (e->has_ip6)
+                        net_addrspace6_release(n->space6, e->ip6);
                 return q;
         }
         *ret = TAKE_PTR(e);
@@ -342,6 +434,8 @@ static void remove_endpoint(NetManager *m, NetEndpoint *e)
                 (void)net_link_delete(e->host_ifname, NULL);
         if (n && n->space)
                 net_addrspace_release(n->space, e->ip);
+        if (n && n->space6 && e->has_ip6)
+                net_addrspace6_release(n->space6, e->ip6);
         (void)net_db_delete_endpoints(m, e->container_id, e->network_id, NULL);
         net_model_remove_endpoint(m, e);
 }
@@ -357,10 +451,14 @@ static void unplug_locked(NetManager *m, const char *id)
 
 static int hosts_line(char **hosts, const NetEndpoint *e, const char *hostname)
 {
-        char ip[16];
+        char ip[16], ip6[NET_IP6_STRLEN];
+        _cleanup_free_ char *line6 = NULL;
         char *line = NULL;
-        if (asprintf(&line, "%s%s\t%s\n", *hosts ? *hosts : "",
-                     net_ip4_format(e->ip, ip, sizeof(ip)), hostname) < 0)
+        if (e->has_ip6 &&
+            asprintf(&line6, "%s\t%s\n", net_ip6_format(e->ip6, ip6, sizeof(ip6)), hostname) < 0)
+                return -ENOMEM;
+        if (asprintf(&line, "%s%s\t%s\n%s", *hosts ? *hosts : "",
+                     net_ip4_format(e->ip, ip, sizeof(ip)), hostname, line6 ? line6 : "") < 0)
                 return -ENOMEM;
         free(*hosts);
         *hosts = line;
@@ -427,7 +525,8 @@ static int prepare_locked(NetManager *m, const NetContainerRequest *r, NetContai
         json_t *v;
         json_object_foreach(r->endpoints_config, key, v)
         {
-                NetNetwork *n = net_model_find(m, key, err);
+                /* The docker client names the default network "default". */
+                NetNetwork *n = net_model_find(m, default_network(key), err);
                 if (!n)
                         return -(err && *err ? (*err)->code : ENOENT);
                 if (n == first)
@@ -441,7 +540,7 @@ static int prepare_locked(NetManager *m, const NetContainerRequest *r, NetContai
                 if (q < 0)
                         return q;
         }
-        q = publish_ports(m, r, main_ep->ip, prep, err);
+        q = publish_ports(m, r, main_ep, prep, err);
         if (q >= 0 &&
             hosts_line(&prep->hosts_extra, main_ep, r->hostname ? r->hostname : r->name) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
@@ -496,9 +595,20 @@ static int plug_locked(NetManager *m, const char *id, pid_t pid, BerthError **er
                                 return error_set_errno(err, errno, "opening %s", path);
                 }
                 char ifname[16];
-                unsigned k = 0;
-                for (size_t j = 0; j < i; j++)
-                        k += STREQ(m->eps[j]->container_id, id);
+                /* eth<k>; the IPv6 default route comes from the first
+                 * network with IPv6, which need not be the first one. */
+                /* The default routes come from the first network that is
+                 * not --internal (internal ones have no way out). */
+                unsigned k = 0, k4 = 0, k6 = 0;
+                for (size_t j = 0; j < i; j++) {
+                        if (!STREQ(m->eps[j]->container_id, id))
+                                continue;
+                        const NetNetwork *nj = net_model_find_id(m, m->eps[j]->network_id);
+                        bool out = nj && !nj->internal;
+                        k++;
+                        k4 += out;
+                        k6 += out && m->eps[j]->has_ip6;
+                }
                 snprintf(ifname, sizeof(ifname), "eth%u", k);
                 NetEndpointConfig c = {.bridge = n->bridge,
                                        .host_ifname = e->host_ifname,
@@ -506,7 +616,12 @@ static int plug_locked(NetManager *m, const char *id, pid_t pid, BerthError **er
                                        .ifname = ifname,
                                        .ip = e->ip,
                                        .prefix = n->subnet.prefix,
-                                       .gateway = k == 0 ? n->gateway : 0};
+                                       .gateway = k4 == 0 && !n->internal ? n->gateway : 0,
+                                       .has_ip6 = e->has_ip6 && n->has_subnet6,
+                                       .ip6 = e->ip6,
+                                       .prefix6 = n->subnet6.prefix};
+                if (k6 == 0 && c.has_ip6 && !n->internal)
+                        c.gateway6 = n->gateway6;
                 memcpy(c.mac, e->mac, 6);
                 int q = net_endpoint_create(&c, err);
                 if (q < 0)
@@ -564,18 +679,31 @@ int net_container_unplug(NetManager *m, const char *id, BerthError **err)
 
 static json_t *endpoint_json(const NetNetwork *n, const NetEndpoint *e)
 {
-        char ip[16], gw[16], mac[18];
+        char ip[16], gw[16], mac[18], ip6[NET_IP6_STRLEN] = "", gw6[NET_IP6_STRLEN] = "";
+        if (e->has_ip6 && n->has_subnet6) {
+                net_ip6_format(e->ip6, ip6, sizeof(ip6));
+                net_ip6_format(n->gateway6, gw6, sizeof(gw6));
+        }
         json_t *aliases = NULL;
         if (!n->predefined && json_array_size(e->aliases) > 0)
                 aliases = json_deep_copy(e->aliases);
-        return json_pack("{s:n, s:n, s:o*, s:s, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:O*}",
-                         "IPAMConfig", "Links", "Aliases", aliases, "MacAddress",
-                         net_mac_format(e->mac, mac, sizeof(mac)), "DriverOpts", "NetworkID", n->id,
-                         "EndpointID", e->endpoint_id, "Gateway",
-                         net_ip4_format(n->gateway, gw, sizeof(gw)), "IPAddress",
-                         net_ip4_format(e->ip, ip, sizeof(ip)), "IPPrefixLen", n->subnet.prefix,
-                         "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-                         "DNSNames", n->predefined ? NULL : e->aliases);
+        return json_pack(
+            "{s:n, s:n, s:o*, s:s, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:O*}",
+            "IPAMConfig", "Links", "Aliases", aliases, "MacAddress",
+            net_mac_format(e->mac, mac, sizeof(mac)), "DriverOpts", "NetworkID", n->id,
+            "EndpointID", e->endpoint_id, "Gateway", net_ip4_format(n->gateway, gw, sizeof(gw)),
+            "IPAddress", net_ip4_format(e->ip, ip, sizeof(ip)), "IPPrefixLen", n->subnet.prefix,
+            "IPv6Gateway", gw6, "GlobalIPv6Address", ip6, "GlobalIPv6PrefixLen",
+            *ip6 ? n->subnet6.prefix : 0, "DNSNames", n->predefined ? NULL : e->aliases);
+}
+
+/* The host address as Docker shows it: "0.0.0.0", "::", or the address. */
+static void port_host_ip(const NetPortRec *p, char *buf, size_t len)
+{
+        if (p->v6)
+                net_ip6_format(p->host_ip6, buf, len);
+        else
+                net_ip4_format(p->host_ip, buf, len);
 }
 
 static json_t *ports_map(NetManager *m, const char *id)
@@ -586,11 +714,10 @@ static json_t *ports_map(NetManager *m, const char *id)
                 if (!STREQ(p->container_id, id))
                         continue;
                 for (unsigned k = 0; k <= (unsigned)(p->host_last - p->host_first); k++) {
-                        char key[16], hp[8], hip[16] = "0.0.0.0";
+                        char key[16], hp[8], hip[NET_IP6_STRLEN];
                         snprintf(key, sizeof(key), "%u/%s", p->container_first + k, p->proto);
                         snprintf(hp, sizeof(hp), "%u", p->host_first + k);
-                        if (p->host_ip)
-                                net_ip4_format(p->host_ip, hip, sizeof(hip));
+                        port_host_ip(p, hip, sizeof(hip));
                         json_t *list = json_object_get(o, key);
                         if (!list) {
                                 list = json_array();
@@ -649,9 +776,8 @@ int net_container_ports(NetManager *m, const char *id, json_t **ret, BerthError 
                 if (!STREQ(p->container_id, id))
                         continue;
                 for (unsigned k = 0; k <= (unsigned)(p->host_last - p->host_first); k++) {
-                        char hip[16] = "0.0.0.0";
-                        if (p->host_ip)
-                                net_ip4_format(p->host_ip, hip, sizeof(hip));
+                        char hip[NET_IP6_STRLEN];
+                        port_host_ip(p, hip, sizeof(hip));
                         json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "IP", hip,
                                                            "PrivatePort", p->container_first + k,
                                                            "PublicPort", p->host_first + k, "Type",
@@ -766,34 +892,53 @@ static void for_each_peer(NetManager *m, const char *container_id,
         }
 }
 
-typedef struct LookupA {
+/* A or AAAA: the addresses of the endpoints answering to name. */
+typedef struct LookupAddr {
         const char *name;
-        uint32_t *ips;
+        uint32_t *ips; /* A */
+        NetIp6 *ips6;  /* AAAA */
         size_t n, max;
-} LookupA;
+} LookupAddr;
 
-static bool visit_a(const NetEndpoint *e, const NetNetwork *net, void *ctx)
+static bool visit_addr(const NetEndpoint *e, const NetNetwork *net, void *ctx)
 {
-        LookupA *l = ctx;
-        if (answers_to(e, net, l->name))
-                l->ips[l->n++] = e->ip;
+        LookupAddr *l = ctx;
+        if ((l->ips || e->has_ip6) && answers_to(e, net, l->name)) {
+                if (l->ips)
+                        l->ips[l->n++] = e->ip;
+                else
+                        l->ips6[l->n++] = e->ip6;
+        }
         return l->n == l->max;
+}
+
+static size_t lookup_addr(NetManager *m, const char *container_id, LookupAddr *l)
+{
+        LOCK(m);
+        if (l->max)
+                for_each_peer(m, container_id, visit_addr, l);
+        UNLOCK(m);
+        return l->n;
 }
 
 size_t net_dns_lookup_a(void *userdata, const char *container_id, const char *name, uint32_t *ips,
                         size_t max)
 {
-        NetManager *m = userdata;
-        LookupA l = {name, ips, 0, max};
-        LOCK(m);
-        if (max)
-                for_each_peer(m, container_id, visit_a, &l);
-        UNLOCK(m);
-        return l.n;
+        LookupAddr l = {.name = name, .ips = ips, .max = max};
+        return lookup_addr(userdata, container_id, &l);
+}
+
+size_t net_dns_lookup_aaaa(void *userdata, const char *container_id, const char *name, NetIp6 *ips,
+                           size_t max)
+{
+        LookupAddr l = {.name = name, .ips6 = ips, .max = max};
+        return lookup_addr(userdata, container_id, &l);
 }
 
 typedef struct LookupPtr {
+        bool v6;
         uint32_t ip;
+        NetIp6 ip6;
         char *name;
         size_t len;
         bool found;
@@ -802,20 +947,30 @@ typedef struct LookupPtr {
 static bool visit_ptr(const NetEndpoint *e, const NetNetwork *net, void *ctx)
 {
         LookupPtr *l = ctx;
-        if (e->ip != l->ip)
+        if (l->v6 ? !e->has_ip6 || !net_ip6_equal(e->ip6, l->ip6) : e->ip != l->ip)
                 return false;
         snprintf(l->name, l->len, "%s.%s", e->container_name, net->name);
         l->found = true;
         return true;
 }
 
+static int lookup_ptr(NetManager *m, const char *container_id, LookupPtr *l)
+{
+        LOCK(m);
+        for_each_peer(m, container_id, visit_ptr, l);
+        UNLOCK(m);
+        return l->found ? 0 : -ENOENT;
+}
+
 int net_dns_lookup_ptr(void *userdata, const char *container_id, uint32_t ip, char *name,
                        size_t len)
 {
-        NetManager *m = userdata;
-        LookupPtr l = {ip, name, len, false};
-        LOCK(m);
-        for_each_peer(m, container_id, visit_ptr, &l);
-        UNLOCK(m);
-        return l.found ? 0 : -ENOENT;
+        LookupPtr l = {.ip = ip, .name = name, .len = len};
+        return lookup_ptr(userdata, container_id, &l);
+}
+
+int net_dns_lookup_ptr6(void *userdata, const char *container_id, NetIp6 ip, char *name, size_t len)
+{
+        LookupPtr l = {.v6 = true, .ip6 = ip, .name = name, .len = len};
+        return lookup_ptr(userdata, container_id, &l);
 }

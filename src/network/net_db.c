@@ -20,6 +20,15 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS net_ports (container_id TEXT NOT NULL, proto TEXT, host_ip TEXT,"
     " host_first INTEGER, host_last INTEGER, container_ip TEXT, container_first INTEGER);";
 
+/* Columns added since the first schema (IPv6); ALTER fails harmlessly
+ * when a column exists already. */
+static const char *const MIGRATIONS[] = {
+    "ALTER TABLE net_networks ADD COLUMN subnet6 TEXT",
+    "ALTER TABLE net_networks ADD COLUMN gateway6 TEXT",
+    "ALTER TABLE net_networks ADD COLUMN ip_range6 TEXT",
+    "ALTER TABLE net_endpoints ADD COLUMN ip6 TEXT",
+};
+
 static int db_fail(NetManager *m, BerthError **err, const char *what)
 {
         return error_set(err, EIO, "network state: %s: %s", what, sqlite3_errmsg(m->db));
@@ -42,6 +51,8 @@ int net_db_open(NetManager *m, const char *data_root, BerthError **err)
         if (sqlite3_exec(m->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(m->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
                 return db_fail(m, err, "creating the tables");
+        for (size_t i = 0; i < ARRAY_SIZE(MIGRATIONS); i++)
+                (void)sqlite3_exec(m->db, MIGRATIONS[i], NULL, NULL, NULL);
         return 0;
 }
 
@@ -66,8 +77,8 @@ static int load_networks(NetManager *m, BerthError **err)
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(m->db,
                                "SELECT id, name, driver, created, subnet, gateway, ip_range, "
-                               "bridge, internal, ipv6, predefined, labels, options FROM "
-                               "net_networks",
+                               "bridge, internal, ipv6, predefined, labels, options, subnet6, "
+                               "gateway6, ip_range6 FROM net_networks",
                                -1, &st, NULL) != SQLITE_OK)
                 return db_fail(m, err, "reading networks");
         int r = 0;
@@ -97,6 +108,16 @@ static int load_networks(NetManager *m, BerthError **err)
                 json_decref(n->options);
                 n->labels = json_col(st, 11, false);
                 n->options = json_col(st, 12, false);
+                if (*col(st, 13)) {
+                        n->has_subnet6 =
+                            net_subnet6_parse(col(st, 13), false, &n->subnet6, NULL, NULL) == 0;
+                        (void)net_ip6_parse(col(st, 14), &n->gateway6);
+                }
+                if (*col(st, 15))
+                        n->has_range6 =
+                            net_subnet6_parse(col(st, 15), false, &n->range6, NULL, NULL) == 0;
+                if (n->has_subnet6 && net_model_space6(n, NULL) < 0)
+                        n->has_subnet6 = false;
                 if (!n->name || !n->driver || (n->has_subnet && net_model_space(n, err) < 0) ||
                     net_model_add_network(m, n) < 0) {
                         net_network_free(n);
@@ -112,7 +133,7 @@ static int load_endpoints(NetManager *m, BerthError **err)
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(m->db,
                                "SELECT network_id, container_id, container_name, endpoint_id, ip,"
-                               " mac, aliases, host_ifname, plugged, pid FROM net_endpoints",
+                               " mac, aliases, host_ifname, plugged, pid, ip6 FROM net_endpoints",
                                -1, &st, NULL) != SQLITE_OK)
                 return db_fail(m, err, "reading endpoints");
         int r = 0;
@@ -141,6 +162,10 @@ static int load_endpoints(NetManager *m, BerthError **err)
                 e->pid = (pid_t)sqlite3_column_int(st, 9);
                 if (n->space && e->ip)
                         (void)net_addrspace_reserve(n->space, e->ip, NULL);
+                if (*col(st, 10) && net_ip6_parse(col(st, 10), &e->ip6) == 0 && n->space6) {
+                        e->has_ip6 = true;
+                        (void)net_addrspace6_reserve(n->space6, e->ip6, NULL);
+                }
                 if (!e->container_name || net_model_add_endpoint(m, e) < 0) {
                         net_endpoint_free(e);
                         r = error_set(err, ENOMEM, "out of memory");
@@ -170,11 +195,18 @@ static int load_ports(NetManager *m, BerthError **err)
                 *p = (NetPortRec){0};
                 snprintf(p->container_id, sizeof(p->container_id), "%s", col(st, 0));
                 snprintf(p->proto, sizeof(p->proto), "%s", col(st, 1));
-                if (*col(st, 2))
+                /* An IPv6 binding has IPv6 addresses in the same columns. */
+                p->v6 = net_is_ip6_text(col(st, 5));
+                if (p->v6) {
+                        (void)net_ip6_parse(col(st, 2), &p->host_ip6);
+                        (void)net_ip6_parse(col(st, 5), &p->container_ip6);
+                } else if (*col(st, 2)) {
                         (void)net_ip4_parse(col(st, 2), &p->host_ip);
+                }
                 p->host_first = (uint16_t)sqlite3_column_int(st, 3);
                 p->host_last = (uint16_t)sqlite3_column_int(st, 4);
-                (void)net_ip4_parse(col(st, 5), &p->container_ip);
+                if (!p->v6)
+                        (void)net_ip4_parse(col(st, 5), &p->container_ip);
                 p->container_first = (uint16_t)sqlite3_column_int(st, 6);
         }
         sqlite3_finalize(st);
@@ -193,7 +225,7 @@ int net_db_save_network(NetManager *m, const NetNetwork *n, BerthError **err)
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(m->db,
                                "INSERT OR REPLACE INTO net_networks VALUES "
-                               "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                -1, &st, NULL) != SQLITE_OK)
                 return db_fail(m, err, "saving a network");
         char subnet[20] = "", gw[16] = "", range[20] = "";
@@ -203,6 +235,14 @@ int net_db_save_network(NetManager *m, const NetNetwork *n, BerthError **err)
         }
         if (n->has_range)
                 net_subnet4_format(n->range, range, sizeof(range));
+        char subnet6[NET_SUBNET6_STRLEN] = "", gw6[NET_IP6_STRLEN] = "",
+             range6[NET_SUBNET6_STRLEN] = "";
+        if (n->has_subnet6) {
+                net_subnet6_format(n->subnet6, subnet6, sizeof(subnet6));
+                net_ip6_format(n->gateway6, gw6, sizeof(gw6));
+        }
+        if (n->has_range6)
+                net_subnet6_format(n->range6, range6, sizeof(range6));
         _cleanup_free_ char *labels = json_dumps(n->labels, JSON_COMPACT);
         _cleanup_free_ char *options = json_dumps(n->options, JSON_COMPACT);
         sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
@@ -218,6 +258,9 @@ int net_db_save_network(NetManager *m, const NetNetwork *n, BerthError **err)
         sqlite3_bind_int(st, 11, n->predefined);
         sqlite3_bind_text(st, 12, labels ? labels : "{}", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 13, options ? options : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 14, subnet6, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 15, gw6, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 16, range6, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? 0 : db_fail(m, err, "saving a network");
@@ -246,11 +289,13 @@ int net_db_save_endpoint(NetManager *m, const NetEndpoint *e, BerthError **err)
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(m->db,
                                "INSERT OR REPLACE INTO net_endpoints VALUES "
-                               "(?,?,?,?,?,?,?,?,?,?)",
+                               "(?,?,?,?,?,?,?,?,?,?,?)",
                                -1, &st, NULL) != SQLITE_OK)
                 return db_fail(m, err, "saving an endpoint");
-        char ip[16], mac[18];
+        char ip[16], mac[18], ip6[NET_IP6_STRLEN] = "";
         net_ip4_format(e->ip, ip, sizeof(ip));
+        if (e->has_ip6)
+                net_ip6_format(e->ip6, ip6, sizeof(ip6));
         net_mac_format(e->mac, mac, sizeof(mac));
         _cleanup_free_ char *aliases = json_dumps(e->aliases, JSON_COMPACT);
         sqlite3_bind_text(st, 1, e->network_id, -1, SQLITE_STATIC);
@@ -263,6 +308,7 @@ int net_db_save_endpoint(NetManager *m, const NetEndpoint *e, BerthError **err)
         sqlite3_bind_text(st, 8, e->host_ifname, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 9, e->plugged);
         sqlite3_bind_int(st, 10, (int)e->pid);
+        sqlite3_bind_text(st, 11, ip6, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? 0 : db_fail(m, err, "saving an endpoint");
@@ -294,10 +340,15 @@ int net_db_save_ports(NetManager *m, const char *container_id, BerthError **err)
                 if (sqlite3_prepare_v2(m->db, "INSERT INTO net_ports VALUES (?,?,?,?,?,?,?)", -1,
                                        &st, NULL) != SQLITE_OK)
                         return db_fail(m, err, "saving ports");
-                char hip[16] = "", cip[16];
-                if (p->host_ip)
-                        net_ip4_format(p->host_ip, hip, sizeof(hip));
-                net_ip4_format(p->container_ip, cip, sizeof(cip));
+                char hip[NET_IP6_STRLEN] = "", cip[NET_IP6_STRLEN];
+                if (p->v6) {
+                        net_ip6_format(p->host_ip6, hip, sizeof(hip));
+                        net_ip6_format(p->container_ip6, cip, sizeof(cip));
+                } else {
+                        if (p->host_ip)
+                                net_ip4_format(p->host_ip, hip, sizeof(hip));
+                        net_ip4_format(p->container_ip, cip, sizeof(cip));
+                }
                 sqlite3_bind_text(st, 1, p->container_id, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, p->proto, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, hip, -1, SQLITE_STATIC);

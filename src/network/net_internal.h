@@ -60,7 +60,7 @@ typedef struct NetPortRec {
         uint16_t host_first, host_last;
         uint32_t container_ip;
         uint16_t container_first;
-        bool v6; /* an IPv6 binding: the *_ip6 fields apply */
+        bool v6;         /* an IPv6 binding: the *_ip6 fields apply */
         NetIp6 host_ip6; /* :: = every local address */
         NetIp6 container_ip6;
 } NetPortRec;
@@ -120,6 +120,8 @@ void net_now_rfc3339(char *buf, size_t len);
 int net_model_space(NetNetwork *n, BerthError **err);
 /* The same for the IPv6 side (has_subnet6). */
 int net_model_space6(NetNetwork *n, BerthError **err);
+/* com.docker.network.bridge.gateway_mode_ipv4/_ipv6 is "routed". */
+bool net_network_routed(const NetNetwork *n, bool v6);
 /* Renders and applies the rule table from the model. */
 int net_model_sync_rules(NetManager *m, BerthError **err);
 
@@ -129,8 +131,10 @@ size_t net_dns_lookup_a(void *userdata, const char *container_id, const char *na
 int net_dns_lookup_ptr(void *userdata, const char *container_id, uint32_t ip, char *name,
                        size_t len);
 /* Whether the container has an endpoint on a user-defined network. */
-size_t net_dns_lookup_aaaa(void *userdata, const char *container_id, const char *name,
-                           NetIp6 *ips, size_t max);
+size_t net_dns_lookup_aaaa(void *userdata, const char *container_id, const char *name, NetIp6 *ips,
+                           size_t max);
+int net_dns_lookup_ptr6(void *userdata, const char *container_id, NetIp6 ip, char *name,
+                        size_t len);
 bool net_model_wants_dns(NetManager *m, const char *container_id);
 
 /* net_json.c */

@@ -12,15 +12,19 @@ static json_t *containers_json(NetManager *m, const NetNetwork *n)
                 const NetEndpoint *e = m->eps[i];
                 if (!STREQ(e->network_id, n->id))
                         continue;
-                char ip[16], mac[18], cidr[24];
+                char ip[NET_IP6_STRLEN], mac[18], cidr[NET_SUBNET6_STRLEN],
+                    cidr6[NET_SUBNET6_STRLEN] = "";
                 net_ip4_format(e->ip, ip, sizeof(ip));
                 snprintf(cidr, sizeof(cidr), "%s/%u", ip, n->subnet.prefix);
+                if (e->has_ip6 && n->has_subnet6)
+                        snprintf(cidr6, sizeof(cidr6), "%s/%u",
+                                 net_ip6_format(e->ip6, ip, sizeof(ip)), n->subnet6.prefix);
                 net_mac_format(e->mac, mac, sizeof(mac));
                 json_object_set_new(o, e->container_id,
                                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
                                               e->container_name, "EndpointID", e->endpoint_id,
                                               "MacAddress", mac, "IPv4Address", cidr, "IPv6Address",
-                                              ""));
+                                              cidr6));
         }
         return o;
 }
@@ -37,6 +41,17 @@ json_t *net_network_json(NetManager *m, const NetNetwork *n, bool with_container
                         json_object_set_new(
                             c, "IPRange",
                             json_string(net_subnet4_format(n->range, range, sizeof(range))));
+                json_array_append_new(config, c);
+        }
+        if (n->has_subnet6 && config) {
+                char sn[NET_SUBNET6_STRLEN], gw[NET_IP6_STRLEN], range[NET_SUBNET6_STRLEN];
+                json_t *c = json_pack("{s:s, s:s}", "Subnet",
+                                      net_subnet6_format(n->subnet6, sn, sizeof(sn)), "Gateway",
+                                      net_ip6_format(n->gateway6, gw, sizeof(gw)));
+                if (c && n->has_range6)
+                        json_object_set_new(
+                            c, "IPRange",
+                            json_string(net_subnet6_format(n->range6, range, sizeof(range))));
                 json_array_append_new(config, c);
         }
         json_t *o = json_pack(

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/json.h"
 #include "network/link.h"
 #include "network/net_internal.h"
@@ -16,9 +17,58 @@
 #define LOCK(m)   pthread_mutex_lock(&(m)->lock)
 #define UNLOCK(m) pthread_mutex_unlock(&(m)->lock)
 
+static int push_pool6(NetManager *m, NetPool6 p)
+{
+        NetPool6 *v = reallocarray(m->pools6, m->n_pools6 + 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        v[m->n_pools6++] = p;
+        m->pools6 = v;
+        return 0;
+}
+
+/* The IPv6 items of default-address-pools, else Docker's ULA default. */
+static int parse_pools6(NetManager *m, json_t *pools, const char *host_id, BerthError **err)
+{
+        size_t i;
+        json_t *p;
+        json_array_foreach(pools, i, p)
+        {
+                const char *base = json_string_value(json_object_get(p, "base"));
+                json_int_t size = json_integer_value(json_object_get(p, "size"));
+                if (!net_is_ip6_text(base))
+                        continue;
+                NetPool6 pool;
+                if (net_subnet6_parse(base, false, &pool.base, NULL, err) < 0)
+                        return error_prefix(err, "default-address-pools[%zu].base", i);
+                if (size < pool.base.prefix || size > 124)
+                        return error_set(err, EINVAL,
+                                         "default-address-pools[%zu].size: %lld is not between "
+                                         "the base's prefix and 124",
+                                         i, (long long)size);
+                pool.size = (uint8_t)size;
+                if (push_pool6(m, pool) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        if (m->n_pools6)
+                return 0;
+        _cleanup_free_ char *mid = NULL;
+        if (!host_id)
+                (void)read_file("/etc/machine-id", &mid, NULL, NULL);
+        NetPool6 def;
+        net_pool6_default(host_id ? host_id : mid ? mid : "berth", &def);
+        if (push_pool6(m, def) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
 static int parse_pools(NetManager *m, json_t *pools, BerthError **err)
 {
-        if (!pools || json_array_size(pools) == 0) {
+        size_t n4 = 0;
+        for (size_t i = 0; i < json_array_size(pools); i++)
+                n4 += !net_is_ip6_text(
+                    json_string_value(json_object_get(json_array_get(pools, i), "base")));
+        if (!pools || n4 == 0) {
                 m->pools = calloc(NET_DEFAULT_POOLS_LEN, sizeof(*m->pools));
                 if (!m->pools)
                         return error_set(err, ENOMEM, "out of memory");
@@ -37,6 +87,8 @@ static int parse_pools(NetManager *m, json_t *pools, BerthError **err)
         {
                 const char *base = json_string_value(json_object_get(p, "base"));
                 json_int_t size = json_integer_value(json_object_get(p, "size"));
+                if (net_is_ip6_text(base))
+                        continue; /* parse_pools6 */
                 NetPool4 pool;
                 int r = net_subnet4_parse(base, false, &pool.base, NULL, err);
                 if (r < 0)
@@ -74,6 +126,109 @@ static int used_subnets(NetManager *m, NetSubnet4 **ret, size_t *ret_n, BerthErr
         *ret = v;
         *ret_n = n;
         return 0;
+}
+
+/* The IPv6 subnets of the other networks. */
+static int used_subnets6(NetManager *m, NetSubnet6 **ret, size_t *ret_n, BerthError **err)
+{
+        NetSubnet6 *v = calloc(m->n_nets + 1, sizeof(*v));
+        if (!v)
+                return error_set(err, ENOMEM, "out of memory");
+        size_t n = 0;
+        for (size_t i = 0; i < m->n_nets; i++)
+                if (m->nets[i]->has_subnet6)
+                        v[n++] = m->nets[i]->subnet6;
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* Gives n its IPv6 subnet: cidr ("fd00:1::/64", host bits allowed as for
+ * fixed-cidr-v6), else the first free /64 of the IPv6 pools; gateway
+ * (NULL = the subnet's first address), range (NULL = all of it). */
+static int setup_ipv6(NetManager *m, NetNetwork *n, const char *cidr, const char *gateway,
+                      const char *range, BerthError **err)
+{
+        int r;
+        if (cidr && *cidr) {
+                r = net_subnet6_parse(cidr, true, &n->subnet6, NULL, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < m->n_nets; i++)
+                        if (m->nets[i] != n && m->nets[i]->has_subnet6 &&
+                            net_subnet6_overlap(m->nets[i]->subnet6, n->subnet6))
+                                return error_set(err, EPERM,
+                                                 "Pool overlaps with other one on this address "
+                                                 "space");
+        } else {
+                _cleanup_free_ NetSubnet6 *used = NULL;
+                size_t n_used = 0;
+                r = used_subnets6(m, &used, &n_used, err);
+                if (r >= 0)
+                        r = net_pool6_pick(m->pools6, m->n_pools6, used, n_used, &n->subnet6, err);
+                if (r < 0)
+                        return r;
+        }
+        n->has_range6 = false;
+        if (range && *range) {
+                r = net_subnet6_parse(range, false, &n->range6, NULL, err);
+                if (r < 0)
+                        return r;
+                n->has_range6 = true;
+        }
+        n->gateway6 = net_ip6_add(n->subnet6.addr, 1);
+        if (gateway && *gateway) {
+                if (net_ip6_parse(gateway, &n->gateway6) < 0)
+                        return error_set(err, EINVAL, "invalid gateway address: %s", gateway);
+                if (!net_subnet6_contains(n->subnet6, n->gateway6))
+                        return error_set(err, EINVAL, "no matching subnet for gateway %s", gateway);
+        }
+        n->has_subnet6 = true;
+        n->ipv6 = true;
+        r = net_model_space6(n, err);
+        if (r < 0)
+                n->has_subnet6 = n->ipv6 = false;
+        return r;
+}
+
+/* The host side of a network's IPv6: the gateway on the bridge, forwarding. */
+static int host_ipv6(const NetNetwork *n, BerthError **err)
+{
+        int r = net_sysctl_write("net/ipv6/conf/all/forwarding", "1", err);
+        if (r >= 0)
+                r = net_link_bridge_add_ip6(n->bridge, n->gateway6, n->subnet6.prefix, err);
+        return r;
+}
+
+/* daemon.json "ipv6"/"fixed-cidr-v6" on the default bridge, also when they
+ * change between runs (while no container uses the bridge). */
+static int default_bridge_ipv6(NetManager *m, const NetManagerConfig *c, BerthError **err)
+{
+        NetNetwork *n = NULL;
+        for (size_t i = 0; i < m->n_nets; i++)
+                if (m->nets[i]->predefined && STREQ(m->nets[i]->driver, "bridge"))
+                        n = m->nets[i];
+        if (!n || !n->has_subnet)
+                return 0;
+        char cur[NET_SUBNET6_STRLEN] = "";
+        if (n->has_subnet6)
+                net_subnet6_format(n->subnet6, cur, sizeof(cur));
+        NetSubnet6 want;
+        bool same = c->ipv6 == n->has_subnet6 &&
+                    (!c->ipv6 || !c->fixed_cidr_v6 ||
+                     (net_subnet6_parse(c->fixed_cidr_v6, true, &want, NULL, NULL) == 0 &&
+                      net_subnet6_overlap(want, n->subnet6) && want.prefix == n->subnet6.prefix));
+        if (same || net_model_in_use(m, n))
+                return 0;
+        net_addrspace6_free(n->space6);
+        n->space6 = NULL;
+        n->has_subnet6 = n->ipv6 = false;
+        if (c->ipv6) {
+                int r = setup_ipv6(m, n, c->fixed_cidr_v6, NULL, NULL, err);
+                if (r < 0)
+                        return error_prefix(err, "fixed-cidr-v6");
+        }
+        return net_db_save_network(m, n, err);
 }
 
 static int add_predefined(NetManager *m, const char *name, const char *driver, const char *bip,
@@ -150,6 +305,8 @@ static int restore_host(NetManager *m, BerthError **err)
                 char key[64];
                 snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", n->bridge);
                 r = net_sysctl_write(key, "1", err);
+                if (r >= 0 && n->has_subnet6)
+                        r = host_ipv6(n, err);
                 if (r < 0)
                         return r;
         }
@@ -172,11 +329,15 @@ int net_manager_new(const NetManagerConfig *c, NetManager **ret, BerthError **er
         if (r >= 0)
                 r = parse_pools(m, c->address_pools, err);
         if (r >= 0)
+                r = parse_pools6(m, c->address_pools, c->host_id, err);
+        if (r >= 0)
                 r = net_db_open(m, c->data_root, err);
         if (r >= 0)
                 r = net_db_load(m, err);
         if (r >= 0)
                 r = add_predefined(m, "bridge", "bridge", c->bip, err);
+        if (r >= 0)
+                r = default_bridge_ipv6(m, c, err);
         if (r >= 0)
                 r = add_predefined(m, "host", "host", NULL, err);
         if (r >= 0)
@@ -184,7 +345,8 @@ int net_manager_new(const NetManagerConfig *c, NetManager **ret, BerthError **er
         if (r >= 0)
                 r = restore_host(m, err);
         if (r >= 0 && !m->no_host_changes) {
-                NetDnsResolver res = {net_dns_lookup_a, net_dns_lookup_ptr, m};
+                NetDnsResolver res = {net_dns_lookup_a, net_dns_lookup_ptr, m, net_dns_lookup_aaaa,
+                                      net_dns_lookup_ptr6};
                 r = net_dns_new(&res, c->dns_upstreams, &m->dns, err);
         }
         /* Live restore: containers still running get their DNS back. */
@@ -215,6 +377,7 @@ NetManager *net_manager_free(NetManager *m)
         free(m->nets);
         free(m->ports);
         free(m->pools);
+        free(m->pools6);
         free(m->bridge_name);
         free(m->bridge_prefix);
         free(m->nft_table);
@@ -251,9 +414,7 @@ static int create_locked(NetManager *m, json_t *req, json_t **ret, BerthError **
         const char *driver = json_string_value(json_object_get(req, "Driver"));
         if (driver && *driver && !STREQ(driver, "bridge"))
                 return error_set(err, ENOENT, "plugin \"%s\" not found", driver);
-        if (json_is_true(json_object_get(req, "EnableIPv6")))
-                return error_set(err, EINVAL,
-                                 "IPv6 networks are not supported by berth yet (--ipv6)");
+        bool ipv6 = json_is_true(json_object_get(req, "EnableIPv6"));
 
         _cleanup_(net_network_freep) NetNetwork *n = net_network_new();
         if (!n || !(n->name = strdup(name)) || !(n->driver = strdup("bridge")))
@@ -267,6 +428,16 @@ static int create_locked(NetManager *m, json_t *req, json_t **ret, BerthError **
                 json_object_update(n->labels, labels);
         if (json_is_object(options))
                 json_object_update(n->options, options);
+        static const char *const modes[] = {"com.docker.network.bridge.gateway_mode_ipv4",
+                                            "com.docker.network.bridge.gateway_mode_ipv6"};
+        for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+                const char *mode = json_string_value(json_object_get(n->options, modes[i]));
+                if (mode && *mode && !STREQ(mode, "nat") && !STREQ(mode, "routed"))
+                        return error_set(err, EINVAL,
+                                         "%s: gateway mode \"%s\" is not supported by berth "
+                                         "(nat or routed)",
+                                         modes[i], mode);
+        }
         const char *brname =
             json_string_value(json_object_get(n->options, "com.docker.network.bridge.name"));
         if (brname && *brname) {
@@ -289,7 +460,28 @@ static int create_locked(NetManager *m, json_t *req, json_t **ret, BerthError **
         int r = used_subnets(m, &used, &n_used, err);
         if (r < 0)
                 return r;
-        json_t *cfg = json_array_get(json_object_get(json_object_get(req, "IPAM"), "Config"), 0);
+        /* IPAM.Config: at most one item per family (Subnet, else Gateway,
+         * says which). */
+        json_t *cfg = NULL, *cfg6 = NULL, *item;
+        size_t ci;
+        json_array_foreach(json_object_get(json_object_get(req, "IPAM"), "Config"), ci, item)
+        {
+                const char *sn = json_string_value(json_object_get(item, "Subnet"));
+                const char *gw = json_string_value(json_object_get(item, "Gateway"));
+                bool six = net_is_ip6_text(sn && *sn ? sn : gw);
+                json_t **slot = six ? &cfg6 : &cfg;
+                if (*slot)
+                        return error_set(err, EINVAL, "berth supports one IPv%d subnet per network",
+                                         six ? 6 : 4);
+                *slot = item;
+        }
+        if (cfg6 && !ipv6)
+                return error_set(err, EINVAL,
+                                 "IPv6 subnet %s requires IPv6 to be enabled on the network "
+                                 "(--ipv6)",
+                                 json_string_value(json_object_get(cfg6, "Subnet"))
+                                     ? json_string_value(json_object_get(cfg6, "Subnet"))
+                                     : "");
         const char *subnet = json_string_value(json_object_get(cfg, "Subnet"));
         const char *gateway = json_string_value(json_object_get(cfg, "Gateway"));
         const char *range = json_string_value(json_object_get(cfg, "IPRange"));
@@ -325,10 +517,21 @@ static int create_locked(NetManager *m, json_t *req, json_t **ret, BerthError **
         r = net_model_space(n, err);
         if (r < 0)
                 return r;
-        if (!m->no_host_changes) {
-                r = net_link_bridge_ensure(n->bridge, n->gateway, n->subnet.prefix, 0, err);
+        if (ipv6) {
+                r = setup_ipv6(m, n, json_string_value(json_object_get(cfg6, "Subnet")),
+                               json_string_value(json_object_get(cfg6, "Gateway")),
+                               json_string_value(json_object_get(cfg6, "IPRange")), err);
                 if (r < 0)
                         return r;
+        }
+        if (!m->no_host_changes) {
+                r = net_link_bridge_ensure(n->bridge, n->gateway, n->subnet.prefix, 0, err);
+                if (r >= 0 && n->has_subnet6)
+                        r = host_ipv6(n, err);
+                if (r < 0) {
+                        (void)net_link_delete(n->bridge, NULL);
+                        return r;
+                }
                 char key[64];
                 snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", n->bridge);
                 (void)net_sysctl_write(key, "1", NULL);
@@ -553,4 +756,13 @@ int net_network_prune(NetManager *m, json_t *filters, json_t **ret, BerthError *
         }
         *ret = json_pack("{s:o}", "NetworksDeleted", deleted);
         return 0;
+}
+
+bool net_network_is_predefined(NetManager *m, const char *name)
+{
+        LOCK(m);
+        NetNetwork *n = net_model_find(m, name, NULL);
+        bool p = n && n->predefined;
+        UNLOCK(m);
+        return p;
 }

@@ -33,6 +33,7 @@ void net_network_free(NetNetwork *n)
         json_decref(n->labels);
         json_decref(n->options);
         net_addrspace_free(n->space);
+        net_addrspace6_free(n->space6);
         free(n);
 }
 
@@ -180,6 +181,24 @@ int net_model_space(NetNetwork *n, BerthError **err)
         return net_addrspace_reserve(n->space, n->gateway, err);
 }
 
+int net_model_space6(NetNetwork *n, BerthError **err)
+{
+        net_addrspace6_free(n->space6);
+        n->space6 = NULL;
+        int r = net_addrspace6_new(n->subnet6, n->has_range6 ? &n->range6 : NULL, &n->space6, err);
+        if (r < 0)
+                return r;
+        return net_addrspace6_reserve(n->space6, n->gateway6, err);
+}
+
+bool net_network_routed(const NetNetwork *n, bool v6)
+{
+        const char *mode = json_string_value(
+            json_object_get(n->options, v6 ? "com.docker.network.bridge.gateway_mode_ipv6"
+                                           : "com.docker.network.bridge.gateway_mode_ipv4"));
+        return mode && STREQ(mode, "routed");
+}
+
 int net_model_sync_rules(NetManager *m, BerthError **err)
 {
         if (m->no_host_changes)
@@ -193,12 +212,14 @@ int net_model_sync_rules(NetManager *m, BerthError **err)
                 const NetNetwork *n = m->nets[i];
                 if (!STREQ(n->driver, "bridge") || !n->has_subnet)
                         continue;
-                nets[nn++] = (NetNftNetwork){n->bridge, n->subnet, n->internal};
+                nets[nn++] =
+                    (NetNftNetwork){n->bridge, n->subnet, n->internal, n->has_subnet6, n->subnet6};
         }
         for (size_t i = 0; i < m->n_ports; i++) {
                 const NetPortRec *p = &m->ports[i];
                 ports[i] = (NetNftPort){p->proto,     p->host_ip,      p->host_first,
-                                        p->host_last, p->container_ip, p->container_first};
+                                        p->host_last, p->container_ip, p->container_first,
+                                        p->v6,        p->host_ip6,     p->container_ip6};
         }
         return net_nft_sync(m->nft_table, nets, nn, ports, m->n_ports, err);
 }

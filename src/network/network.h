@@ -2,10 +2,11 @@
  *
  * Networks (bridge driver) and the endpoints of running containers, kept in
  * SQLite (<data_root>/berth.db, tables prefixed net_), with the host side
- * made of one Linux bridge per network, one veth pair per endpoint and one
- * nftables table ("ip berth", see nft.h) rebuilt from the state on every
- * change. The predefined networks are "bridge" (the default, on the bridge
- * berth0), "host" and "none", as in Docker.
+ * made of one Linux bridge per network, one veth pair per endpoint and the
+ * nftables tables "ip berth" and "ip6 berth" (see nft.h) rebuilt from the
+ * state on every change. Networks created with EnableIPv6 have an IPv6
+ * subnet too (docs/networking.md, "IPv6"). The predefined networks are "bridge" (the default, on
+ * the bridge berth0), "host" and "none", as in Docker.
  *
  * A container's run, as the engine drives it:
  *   net_container_prepare  before the monitor creates the container:
@@ -40,6 +41,15 @@ typedef struct NetManagerConfig {
         bool no_host_changes;      /* unit tests: keep state only, touch no device or rule */
         char **dns_upstreams;      /* the embedded DNS server's upstreams; NULL = the host's
                                     * resolv.conf; an empty list = none (tests) */
+        /* daemon.json "ipv6" and "fixed-cidr-v6": IPv6 on the default bridge
+         * (fixed_cidr_v6 NULL = a /64 of the default IPv6 pool). User
+         * networks get IPv6 with EnableIPv6 regardless. */
+        bool ipv6;
+        const char *fixed_cidr_v6;
+        /* The 40-bit ULA global ID of the default IPv6 pool comes from this
+         * text's hex digits (NULL = /etc/machine-id), as Docker's from its
+         * host ID; tests set it. */
+        const char *host_id;
 } NetManagerConfig;
 
 /* Opens the state, makes sure the predefined networks exist, recreates the
@@ -110,3 +120,6 @@ int net_network_connect(NetManager *m, const char *network, const NetContainerRe
                         BerthError **err);
 int net_network_disconnect(NetManager *m, const char *network, const char *container_id, bool force,
                            BerthError **err);
+
+/* Whether the network (name or ID) is one of bridge, host, none. */
+bool net_network_is_predefined(NetManager *m, const char *name);

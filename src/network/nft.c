@@ -15,13 +15,23 @@ static void fclosep_mem(FILE **f)
                 fclose(*f);
 }
 
+/* The container's address as nft writes it in "dnat to ADDR:PORT". */
 static void port_rule(FILE *f, const NetNftPort *p)
 {
-        char hip[16], cip[16];
-        net_ip4_format(p->container_ip, cip, sizeof(cip));
+        char hip[NET_IP6_STRLEN], cip[NET_IP6_STRLEN], cipport[NET_IP6_STRLEN + 2];
+        const char *fam = p->v6 ? "ip6" : "ip";
+        if (p->v6) {
+                net_ip6_format(p->container_ip6, cip, sizeof(cip));
+                snprintf(cipport, sizeof(cipport), "[%s]", cip);
+        } else {
+                net_ip4_format(p->container_ip, cip, sizeof(cip));
+                snprintf(cipport, sizeof(cipport), "%s", cip);
+        }
         fputs("\t\t", f);
-        if (p->host_ip)
+        if (!p->v6 && p->host_ip)
                 fprintf(f, "ip daddr %s ", net_ip4_format(p->host_ip, hip, sizeof(hip)));
+        if (p->v6 && !net_ip6_is_zero(p->host_ip6))
+                fprintf(f, "ip6 daddr %s ", net_ip6_format(p->host_ip6, hip, sizeof(hip)));
         bool range = p->host_last > p->host_first;
         if (range && p->host_first == p->container_first) {
                 /* Same numbers: one rule, the destination port is kept. */
@@ -29,28 +39,49 @@ static void port_rule(FILE *f, const NetNftPort *p)
                         cip);
         } else if (range) {
                 /* Shifted range: one rule with a map, still no rule per port. */
-                fprintf(f, "dnat ip to %s dport map { ", p->proto);
+                fprintf(f, "dnat %s to %s dport map { ", fam, p->proto);
                 for (unsigned i = 0; i <= (unsigned)(p->host_last - p->host_first); i++)
                         fprintf(f, "%s%u : %s . %u", i ? ", " : "", p->host_first + i, cip,
                                 p->container_first + i);
                 fputs(" }\n", f);
         } else {
-                fprintf(f, "%s dport %u dnat to %s:%u\n", p->proto, p->host_first, cip,
+                fprintf(f, "%s dport %u dnat to %s:%u\n", p->proto, p->host_first, cipport,
                         p->container_first);
         }
 }
 
-int net_nft_render(const char *table, const NetNftNetwork *nets, size_t n_nets,
-                   const NetNftPort *ports, size_t n_ports, char **ret, BerthError **err)
+/* Routed mode: the published ports of the network's containers, and
+ * ICMP, at the containers' own addresses. */
+static void routed_rules(FILE *f, bool v6, const NetNftNetwork *n, const NetNftPort *ports,
+                         size_t n_ports)
 {
-        char *buf = NULL;
-        size_t len = 0;
-        __attribute__((cleanup(fclosep_mem))) FILE *f = open_memstream(&buf, &len);
-        if (!f)
-                return error_set(err, ENOMEM, "out of memory");
+        fprintf(f, "\t\toifname \"%s\" meta l4proto %s accept\n", n->bridge,
+                v6 ? "ipv6-icmp" : "icmp");
+        for (size_t i = 0; i < n_ports; i++) {
+                const NetNftPort *p = &ports[i];
+                char cip[NET_IP6_STRLEN];
+                if (p->v6 != v6 || (v6 ? !net_subnet6_contains(n->subnet6, p->container_ip6)
+                                       : !net_subnet4_contains(n->subnet, p->container_ip)))
+                        continue;
+                if (v6)
+                        net_ip6_format(p->container_ip6, cip, sizeof(cip));
+                else
+                        net_ip4_format(p->container_ip, cip, sizeof(cip));
+                unsigned last = p->container_first + (unsigned)(p->host_last - p->host_first);
+                fprintf(f, "\t\toifname \"%s\" %s daddr %s %s dport %u-%u accept\n", n->bridge,
+                        v6 ? "ip6" : "ip", cip, p->proto, p->container_first, last);
+        }
+}
+
+/* One table: family "ip" (IPv4 networks and bindings) or "ip6". */
+static void render_table(FILE *f, bool v6, const char *table, const NetNftNetwork *nets,
+                         size_t n_nets, const NetNftPort *ports, size_t n_ports)
+{
+        const char *fam = v6 ? "ip6" : "ip";
         /* Create-then-delete makes the delete valid when the table is absent;
          * the whole script is one transaction. */
-        fprintf(f, "table ip %s\ndelete table ip %s\ntable ip %s {\n", table, table, table);
+        fprintf(f, "table %s %s\ndelete table %s %s\ntable %s %s {\n", fam, table, fam, table, fam,
+                table);
         fputs("\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy "
               "accept;\n\t\tfib daddr type local jump published\n\t}\n",
               f);
@@ -59,18 +90,25 @@ int net_nft_render(const char *table, const NetNftNetwork *nets, size_t n_nets,
               f);
         fputs("\tchain published {\n", f);
         for (size_t i = 0; i < n_ports; i++)
-                port_rule(f, &ports[i]);
+                if (ports[i].v6 == v6)
+                        port_rule(f, &ports[i]);
         fputs("\t}\n", f);
         fputs("\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy "
               "accept;\n",
               f);
         for (size_t i = 0; i < n_nets; i++) {
-                char sn[20];
-                if (nets[i].internal)
+                char sn[NET_SUBNET6_STRLEN];
+                if (nets[i].internal || (v6 && !nets[i].has_subnet6) ||
+                    (v6 ? nets[i].routed6 : nets[i].routed4))
                         continue;
-                fprintf(f, "\t\tip saddr %s oifname != \"%s\" masquerade\n",
-                        net_subnet4_format(nets[i].subnet, sn, sizeof(sn)), nets[i].bridge);
-                fprintf(f, "\t\tip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n", nets[i].bridge);
+                if (v6)
+                        net_subnet6_format(nets[i].subnet6, sn, sizeof(sn));
+                else
+                        net_subnet4_format(nets[i].subnet, sn, sizeof(sn));
+                fprintf(f, "\t\t%s saddr %s oifname != \"%s\" masquerade\n", fam, sn,
+                        nets[i].bridge);
+                fprintf(f, "\t\t%s saddr %s oifname \"%s\" masquerade\n", fam,
+                        v6 ? "::1" : "127.0.0.0/8", nets[i].bridge);
         }
         fputs("\t}\n", f);
         fputs("\tchain forward {\n\t\ttype filter hook forward priority filter; policy "
@@ -85,9 +123,33 @@ int net_nft_render(const char *table, const NetNftNetwork *nets, size_t n_nets,
                 }
                 fprintf(f, "\t\toifname \"%s\" ct state established,related accept\n", b);
                 fprintf(f, "\t\toifname \"%s\" ct status dnat accept\n", b);
+                if (v6 ? nets[i].routed6 : nets[i].routed4)
+                        routed_rules(f, v6, &nets[i], ports, n_ports);
                 fprintf(f, "\t\toifname \"%s\" iifname != \"%s\" drop\n", b, b);
         }
         fputs("\t}\n}\n", f);
+}
+
+int net_nft_render(const char *table, const NetNftNetwork *nets, size_t n_nets,
+                   const NetNftPort *ports, size_t n_ports, char **ret, BerthError **err)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        __attribute__((cleanup(fclosep_mem))) FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return error_set(err, ENOMEM, "out of memory");
+        render_table(f, false, table, nets, n_nets, ports, n_ports);
+        /* The ip6 table only when some network or binding has IPv6 (a host
+         * without IPv6 never loads IPv6 modules); otherwise an old one goes. */
+        bool any6 = false;
+        for (size_t i = 0; i < n_nets; i++)
+                any6 |= nets[i].has_subnet6;
+        for (size_t i = 0; i < n_ports; i++)
+                any6 |= ports[i].v6;
+        if (any6)
+                render_table(f, true, table, nets, n_nets, ports, n_ports);
+        else
+                fprintf(f, "table ip6 %s\ndelete table ip6 %s\n", table, table);
         if (fflush(f) != 0 || ferror(f))
                 return error_set(err, ENOMEM, "out of memory");
         fclose(f);
@@ -131,7 +193,9 @@ int net_nft_sync(const char *table, const NetNftNetwork *nets, size_t n_nets,
 int net_nft_remove(const char *table, BerthError **err)
 {
         _cleanup_free_ char *script = NULL;
-        if (asprintf(&script, "table ip %s\ndelete table ip %s\n", table, table) < 0)
+        if (asprintf(&script,
+                     "table ip %s\ndelete table ip %s\ntable ip6 %s\ndelete table ip6 %s\n", table,
+                     table, table, table) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         return net_nft_apply(script, err);
 }

@@ -88,7 +88,7 @@ dk run -d --name web --network netc --network-alias www busybox \
 	sh -c 'mkdir /w; echo compat-web >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null 2>"$tmp/err"
 out=""
 for _ in $(seq 1 30); do
-	out=$(dk run --rm --network netc busybox wget -q -T 2 -O - http://www/ 2>&1) && break
+	out=$(dk run --rm --network netc busybox timeout 3 wget -q -O - http://www/ 2>&1) && break
 	sleep 0.2
 done
 if [ "$out" = "compat-web" ]; then ok "run on a user network finds another container by alias"; else not_ok "run on a user network finds another container by alias" "$out $(cat "$tmp/err")"; fi
@@ -97,7 +97,7 @@ dk run -d --name pub -p 127.0.0.1:18180:80 -p 80 busybox \
 	sh -c 'mkdir /w; echo compat-pub >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null 2>&1
 out=""
 for _ in $(seq 1 30); do
-	out=$(busybox wget -q -T 2 -O - http://127.0.0.1:18180/ 2>&1) && break
+	out=$(curl -sf --max-time 2 http://127.0.0.1:18180/ 2>&1) && break
 	sleep 0.2
 done
 if [ "$out" = "compat-pub" ]; then ok "run -p 127.0.0.1:18180:80 is reached from the host"; else not_ok "run -p 127.0.0.1:18180:80 is reached from the host" "$out"; fi
@@ -114,7 +114,7 @@ if grep -q '127.0.0.1:18180->80/tcp' <<<"$out"; then ok "ps shows the ports"; el
 
 dk run -d --name joiner busybox sleep 300 >/dev/null 2>&1
 check "network connect" dk network connect netc joiner
-out=$(dk exec joiner wget -q -T 2 -O - http://web/ 2>&1)
+out=$(dk exec joiner timeout 3 wget -q -O - http://web/ 2>&1)
 if [ "$out" = "compat-web" ] && dk network disconnect netc joiner >/dev/null 2>&1; then
 	ok "a connected container reaches the network by name; disconnect"
 else

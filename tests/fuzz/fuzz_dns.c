@@ -21,6 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)net_dns_build_reply(data, &q, 0, ips, 3, NULL, 60, out, sizeof(out));
                 (void)net_dns_build_reply(data, &q, 0, NULL, 0, q.name, 60, out, sizeof(out));
                 (void)net_dns_ptr_ip4(q.name, &ip);
+                NetIp6 ips6[2] = {{{0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}}, {{0}}};
+                (void)net_dns_build_reply6(data, &q, 0, ips6, 2, 60, out, sizeof(out));
+                (void)net_dns_build_reply6(data, &q, 0, ips6, 2, 60, out, 64);
+                (void)net_dns_ptr_ip6(q.name, &ips6[1]);
         }
         char *s = strndup((const char *)data, size);
         if (s) {

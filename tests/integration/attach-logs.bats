@@ -9,7 +9,13 @@ SYNC="$BATS_TEST_DIRNAME/monitor_sync.py"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
 setup_file() { daemon_start; }
-teardown_file() { daemon_stop; }
+# The last test restarts berthd: its new pid is only in berthd's pid file.
+teardown_file() {
+        if [ -s "${DAEMON_DIR:-/nonexistent}/berthd.pid" ]; then
+                DAEMON_PID=$(cat "$DAEMON_DIR/berthd.pid")
+        fi
+        daemon_stop
+}
 setup() { daemon_test_setup; }
 
 # create JSON: the new container's id.
@@ -202,6 +208,22 @@ frames() { "$PY" "$SYNC" frames "$1"; }
         done
 }
 
+@test "logs: follow goes on across rotations without losing lines" {
+        local id f=$BATS_TEST_TMPDIR/follow
+        id=$(create '{"Image":"busybox","Cmd":["sh","-c","sleep 0.5; i=0; while [ $i -lt 100 ]; do echo line $i; i=$((i+1)); sleep 0.02; done"],"HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"1k","max-file":"20"}}}}')
+        start "$id"
+        run timeout 30 curl -sS --unix-socket "$DAEMON_SOCK" -o "$f" \
+                "http://localhost/containers/$id/logs?stdout=1&follow=1"
+        assert_success
+        run frames "$f"
+        [ "${#lines[@]}" = 100 ] || fail "${#lines[@]} lines: $output"
+        [ -f "$DAEMON_DIR/data/containers/$id/$id-json.log.3" ] || fail "the log was not rotated"
+        local i
+        for ((i = 0; i < 100; i++)); do
+                [ "${lines[$i]}" = "1:line $i" ] || fail "line $i: ${lines[$i]}"
+        done
+}
+
 @test "docker client: run with piped stdin, logs, run -t" {
         command -v docker >/dev/null || skip "no docker client"
         run bash -c "printf 'from stdin\n' | DOCKER_HOST=unix://$DAEMON_SOCK DOCKER_CONFIG=$DAEMON_DIR/docker-config docker run -i --name dl1 busybox cat"
@@ -233,7 +255,13 @@ frames() { "$PY" "$SYNC" frames "$1"; }
 
 # Last: it restarts the suite's daemon.
 @test "berthd restart: the monitor keeps the container and its log; logs -f after it" {
-        local id f=$BATS_TEST_TMPDIR/follow
+        local id f=$BATS_TEST_TMPDIR/follow c
+        # the earlier tests' containers go first: a container created but
+        # never started keeps its rootfs mounted across a berthd restart
+        # (an engine issue this suite is not about)
+        for c in $(api GET '/containers/json?all=1' | sed '$d' | jq -r '.[].Id'); do
+                api DELETE "/containers/$c?force=1" >/dev/null
+        done
         id=$(create '{"Image":"busybox","Cmd":["sh","-c","i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done"]}')
         start "$id"
         sleep 0.3

@@ -414,3 +414,17 @@ $d"
         [ "$status" -eq 1 ]
         [[ $output == *"You cannot attach to a stopped container, start it first"* ]] || fail "$output"
 }
+
+@test "cli: large outputs keep every byte on the right stream (run and logs)" {
+        n=$(cname big)
+        out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+        DOCKER_HOST=unix://$DAEMON_SOCK "$BERTH" run --name "$n" busybox sh -c \
+                'head -c 3000000 /dev/zero | tr "\0" a; head -c 200000 /dev/zero | tr "\0" b >&2' \
+                >"$out" 2>"$err" 3>&-
+        [ "$(wc -c <"$out")" -eq 3000000 ] || fail "stdout size $(wc -c <"$out")"
+        [ "$(tr -d a <"$out" | wc -c)" -eq 0 ] || fail "stdout mixed"
+        [ "$(wc -c <"$err")" -eq 200000 ] || fail "stderr size $(wc -c <"$err")"
+        [ "$(tr -d b <"$err" | wc -c)" -eq 0 ] || fail "stderr mixed"
+        run bash -c '"$1" -H "unix://$2" logs "$3" 2>/dev/null | wc -c' _ "$BERTH" "$DAEMON_SOCK" "$n"
+        [ "$output" -eq 3000000 ] || fail "logs stdout: $output bytes"
+}

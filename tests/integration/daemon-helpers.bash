@@ -29,7 +29,7 @@ fail() {
 api() {
         local method=$1 path=$2
         shift 2
-        curl -sS --unix-socket "$DAEMON_SOCK" -X "$method" -w '\n%{http_code}' "$@" \
+        curl -gsS --unix-socket "$DAEMON_SOCK" -X "$method" -w '\n%{http_code}' "$@" \
                 "http://localhost$path"
 }
 
@@ -115,12 +115,22 @@ daemon_monitor_pids() {
 daemon_stop() {
         [ -n "${DAEMON_DIR:-}" ] || return 0
         local left=0 ids id
+        # A test that restarted berthd ran in a subshell: the pid file knows
+        # the daemon that runs now.
+        if [ -s "$DAEMON_DIR/berthd.pid" ]; then
+                DAEMON_PID=$(cat "$DAEMON_DIR/berthd.pid")
+        fi
         if kill -0 "${DAEMON_PID:-0}" 2>/dev/null; then
                 # Remove every container this suite left, then stop berthd.
                 ids=$(api GET '/containers/json?all=1' | sed '$d' | jq -r '.[].Id' 2>/dev/null)
                 for id in $ids; do api DELETE "/containers/$id?force=1" >/dev/null 2>&1; done
+                # and its networks (their bridges would outlive the daemon)
+                ids=$(api GET '/networks?filters={"type":["custom"]}' | sed '$d' | jq -r '.[].Id' 2>/dev/null)
+                for id in $ids; do api DELETE "/networks/$id" >/dev/null 2>&1; done
                 kill "$DAEMON_PID"
                 wait "$DAEMON_PID" 2>/dev/null || true
+                # Not our child when a test restarted it: wait for it to go.
+                wait_for 100 eval '! kill -0 "$DAEMON_PID" 2>/dev/null' || kill -9 "$DAEMON_PID"
         fi
         local p
         for p in $(daemon_monitor_pids); do

@@ -131,6 +131,11 @@ state_is() { [ "$(inspect "$1" .State.Status)" = "$2" ]; }
         run api POST '/containers/c-sig/stop?t=10'
         assert_http 204
         [ "$(inspect c-sig .State.ExitCode)" = 9 ]
+        # ?signal= overrides it
+        api POST /containers/c-sig/start >/dev/null
+        run api POST '/containers/c-sig/stop?t=10&signal=USR1'
+        assert_http 204
+        [ "$(inspect c-sig .State.ExitCode)" = 7 ]
         api POST /containers/c-sig/start >/dev/null
         run api POST '/containers/c-sig/kill?signal=SIGUSR1'
         assert_http 204
@@ -237,6 +242,10 @@ state_is() { [ "$(inspect "$1" .State.Status)" = "$2" ]; }
         run api GET "/events?since=$t0&until=$t1&filters=$f"
         [ "$(body | jq -r .Action | tr '\n' ' ')" = "die " ]
 
+        # since=0 replays everything recorded, then keeps streaming
+        curl -sS -m 1 --unix-socket "$DAEMON_SOCK" "http://localhost/events?since=0&filters=$f" >"$BATS_TEST_TMPDIR/ev0" || true
+        [ "$(jq -r .Action "$BATS_TEST_TMPDIR/ev0" | tr '\n' ' ')" = "die " ]
+
         # live: a stream sees an event that happens while it is connected
         curl -sS --unix-socket "$DAEMON_SOCK" -N "http://localhost/events?filters=$(jq -rn '{"container":["e-live"]}|tostring|@uri')" >"$BATS_TEST_TMPDIR/ev" &
         cpid=$!
@@ -296,6 +305,11 @@ state_is() { [ "$(inspect "$1" .State.Status)" = "$2" ]; }
         run api GET /containers/x-1/changes
         assert_http 200
         body | jq -e '[.[] | select(.Path=="/newfile" and .Kind==1)] | length == 1'
+        # sizes: the writable layer holds the 5 bytes of /newfile
+        run api GET '/containers/x-1/json?size=1'
+        body | jq -e '.SizeRw >= 5 and .SizeRootFs > .SizeRw'
+        run api GET "/containers/json?all=1&size=1&filters=$(jq -rn '{"name":["x-1"]}|tostring|@uri')"
+        body | jq -e '.[0].SizeRw >= 5 and .[0].SizeRootFs > .[0].SizeRw'
         curl -sS --unix-socket "$DAEMON_SOCK" -o "$BATS_TEST_TMPDIR/x.tar" http://localhost/containers/x-1/export
         tar -tf "$BATS_TEST_TMPDIR/x.tar" | grep -qx 'newfile\|./newfile'
         tar -tf "$BATS_TEST_TMPDIR/x.tar" | grep -q 'bin/busybox'
@@ -356,10 +370,13 @@ state_is() { [ "$(inspect "$1" .State.Status)" = "$2" ]; }
         create mk-1 '{"Image":"busybox","Cmd":["sleep","1000"]}' >/dev/null
         api POST /containers/mk-1/start >/dev/null
         id=$(inspect mk-1 .Id)
+        pid=$(inspect mk-1 .State.Pid)
         mon=$(cat "$DAEMON_DIR/exec/containers/$id/monitor.pid")
         kill -9 "$mon"
         wait_for 50 state_is mk-1 exited
         [[ "$(inspect mk-1 .State.Error)" == *monitor* ]]
+        # what the monitor held is stopped too
+        wait_for 30 bash -c "! kill -0 $pid 2>/dev/null"
         [ "$(inspect mk-1 .State.ExitCode)" != 0 ]
         run api DELETE /containers/mk-1
         assert_http 204

@@ -46,7 +46,7 @@ inspect() { # NAME JQ
 }
 
 http_get() { # URL: through the host's busybox
-        busybox wget -q -T 3 -O - "$1"
+        curl -sf --max-time 3 "$1"
 }
 
 start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
@@ -127,10 +127,10 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         run_ctr client '{HostConfig: {NetworkMode: "appnet"}}' sleep 300 >/dev/null
         run ctr_exec client cat /etc/resolv.conf
         [[ "$output" == *"nameserver 127.0.0.11"* ]] || fail "$output"
-        wait_for 30 ctr_exec client wget -q -T 2 -O - http://web/ >/dev/null || fail "web not reachable by name"
-        [ "$(ctr_exec client wget -q -T 2 -O - http://web/)" = "hello from web" ]
-        [ "$(ctr_exec client wget -q -T 2 -O - http://www/)" = "hello from web" ]
-        [ "$(ctr_exec client wget -q -T 2 -O - http://web.appnet/)" = "hello from web" ]
+        wait_for 30 ctr_exec client timeout 3 wget -q -O - http://web/ >/dev/null || fail "web not reachable by name"
+        [ "$(ctr_exec client timeout 3 wget -q -O - http://web/)" = "hello from web" ]
+        [ "$(ctr_exec client timeout 3 wget -q -O - http://www/)" = "hello from web" ]
+        [ "$(ctr_exec client timeout 3 wget -q -O - http://web.appnet/)" = "hello from web" ]
         run api GET /networks/appnet
         [[ "$output" == *"\"Name\":\"web\""* ]] || fail "$output"
         [ "$(inspect web '.NetworkSettings.Networks.appnet.DNSNames | index("www") != null')" = true ]
@@ -154,11 +154,11 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         [ "$status" -ne 0 ]
         run api_json POST /networks/late/connect '{"Container":"joiner"}'
         assert_http 200
-        wait_for 30 ctr_exec joiner wget -q -T 2 -O - http://lateweb/ >/dev/null || fail "not reachable after connect"
+        wait_for 30 ctr_exec joiner timeout 3 wget -q -O - http://lateweb/ >/dev/null || fail "not reachable after connect"
         [ -n "$(inspect joiner .NetworkSettings.Networks.late.IPAddress)" ]
         run api_json POST /networks/late/disconnect '{"Container":"joiner"}'
         assert_http 200
-        run ctr_exec joiner wget -q -T 2 -O - http://lateweb/
+        run ctr_exec joiner timeout 3 wget -q -O - http://lateweb/
         [ "$status" -ne 0 ]
         run api_json POST /networks/nope/connect '{"Container":"joiner"}'
         assert_http 404

@@ -566,16 +566,16 @@ static void test_run_flags(void **state)
 static void test_publish_forms(void **state)
 {
         json_t *ex = json_object(), *b = json_object();
-        assert_int_equal(cli_parse_publish("[::1]:8080:80", ex, b), 0);
+        assert_int_equal(cli_parse_publish("[::1]:8080:80", ex, b, NULL, NULL), 0);
         assert_string_equal(json_string_value(json_object_get(
                                 json_array_get(json_object_get(b, "80/tcp"), 0), "HostIp")),
                             "::1");
-        assert_int_equal(cli_parse_publish("127.0.0.1::53/udp", ex, b), 0);
+        assert_int_equal(cli_parse_publish("127.0.0.1::53/udp", ex, b, NULL, NULL), 0);
         json_t *u = json_array_get(json_object_get(b, "53/udp"), 0);
         assert_string_equal(json_string_value(json_object_get(u, "HostIp")), "127.0.0.1");
         assert_string_equal(json_string_value(json_object_get(u, "HostPort")), "");
-        assert_true(cli_parse_publish("80/xyz", ex, b) < 0);
-        assert_true(cli_parse_publish("a:b", ex, b) < 0);
+        assert_true(cli_parse_publish("80/xyz", ex, b, NULL, NULL) < 0);
+        assert_true(cli_parse_publish("a:b", ex, b, NULL, NULL) < 0);
         json_decref(ex);
         json_decref(b);
 }

@@ -496,6 +496,30 @@ static void test_shapes(void **state)
         ctr_unref(c);
 }
 
+static void test_counts(void **state)
+{
+        (void)state;
+        Engine e = {0};
+        pthread_mutex_init(&e.lock, NULL);
+        Ctr *v[4] = {mk("1", "/a"), mk("2", "/b"), mk("3", "/c"), mk("4", "/d")};
+        v[0]->state = ENGINE_RUNNING;
+        v[1]->state = ENGINE_PAUSED;
+        v[2]->state = ENGINE_EXITED;
+        v[3]->state = ENGINE_RESTARTING;
+        e.ctrs = v;
+        e.n_ctrs = 4;
+        unsigned total, running, paused, stopped;
+        engine_counts(&e, &total, &running, &paused, &stopped);
+        assert_int_equal(total, 4);
+        assert_int_equal(running, 2);
+        assert_int_equal(paused, 1);
+        assert_int_equal(stopped, 1);
+        engine_counts(&e, NULL, NULL, NULL, NULL);
+        for (int i = 0; i < 4; i++)
+                ctr_unref(v[i]);
+        pthread_mutex_destroy(&e.lock);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -505,6 +529,7 @@ int main(void)
             cmocka_unit_test(test_policy),         cmocka_unit_test(test_db),
             cmocka_unit_test(test_filters),        cmocka_unit_test(test_signals),
             cmocka_unit_test(test_event_match),    cmocka_unit_test(test_shapes),
+            cmocka_unit_test(test_counts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

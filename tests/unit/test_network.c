@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "network/dns_packet.h"
 #include "network/ipam.h"
 #include "network/portspec.h"
 
@@ -216,6 +217,170 @@ static void test_addrspace(void **state)
         assert_int_equal(net_addrspace_new(big, &range, &a, NULL), -EINVAL);
 }
 
+static void test_subnet6(void **state)
+{
+        NetSubnet6 s;
+        NetIp6 ip;
+        char buf[NET_SUBNET6_STRLEN];
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(net_subnet6_parse("fd00:1:2:3::/64", false, &s, NULL, NULL), 0);
+        assert_string_equal(net_subnet6_format(s, buf, sizeof(buf)), "fd00:1:2:3::/64");
+        assert_int_equal(net_subnet6_parse("fd00::5/64", false, &s, NULL, &err), -EINVAL);
+        assert_non_null(strstr(err->message, "host bits"));
+        assert_int_equal(net_subnet6_parse("2001:db8::1/64", true, &s, &ip, NULL), 0);
+        assert_string_equal(net_subnet6_format(s, buf, sizeof(buf)), "2001:db8::/64");
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "2001:db8::1");
+        assert_true(net_subnet6_contains(s, ip));
+        assert_int_equal(net_subnet6_parse("2001:db8::/129", false, &s, NULL, NULL), -EINVAL);
+        assert_int_equal(net_subnet6_parse("10.0.0.0/8", false, &s, NULL, NULL), -EINVAL);
+        assert_int_equal(net_subnet6_parse("2001:db8::", false, &s, NULL, NULL), -EINVAL);
+        assert_int_equal(net_ip6_parse("::1", &ip), 0);
+        assert_int_equal(net_ip6_parse("1.2.3.4", &ip), -EINVAL);
+        assert_true(net_is_ip6_text("::") && !net_is_ip6_text("0.0.0.0"));
+        /* Overlap and the 128-bit add across 64-bit halves. */
+        NetSubnet6 a, b;
+        net_subnet6_parse("fd00:1::/48", false, &a, NULL, NULL);
+        net_subnet6_parse("fd00:1:0:5::/64", false, &b, NULL, NULL);
+        assert_true(net_subnet6_overlap(a, b) && net_subnet6_overlap(b, a));
+        net_subnet6_parse("fd00:2::/64", false, &b, NULL, NULL);
+        assert_false(net_subnet6_overlap(a, b));
+        net_ip6_parse("fd00::ffff:ffff:ffff:ffff", &ip);
+        assert_string_equal(net_ip6_format(net_ip6_add(ip, 1), buf, sizeof(buf)), "fd00:0:0:1::");
+}
+
+static void test_pool6(void **state)
+{
+        NetPool6 p;
+        char buf[NET_SUBNET6_STRLEN];
+        /* Docker's shape: fd + 40 bits of global ID, a /48 in /64s. */
+        net_pool6_default("0123456789abcdef0123456789abcdef", &p);
+        assert_string_equal(net_subnet6_format(p.base, buf, sizeof(buf)), "fd01:2345:6789::/48");
+        assert_int_equal(p.size, 64);
+        NetPool6 q;
+        net_pool6_default("not hex at all", &q);
+        assert_int_equal(q.base.addr.b[0], 0xfd);
+        assert_int_equal(q.base.prefix, 48);
+        NetSubnet6 used[2], got;
+        net_subnet6_parse("fd01:2345:6789::/64", false, &used[0], NULL, NULL);
+        net_subnet6_parse("fd01:2345:6789:1::/64", false, &used[1], NULL, NULL);
+        assert_int_equal(net_pool6_pick(&p, 1, used, 2, &got, NULL), 0);
+        assert_string_equal(net_subnet6_format(got, buf, sizeof(buf)), "fd01:2345:6789:2::/64");
+        /* A pool covered by a used subnet is exhausted. */
+        NetSubnet6 all;
+        net_subnet6_parse("fd00::/8", false, &all, NULL, NULL);
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(net_pool6_pick(&p, 1, &all, 1, &got, &err), -ENOSPC);
+        assert_non_null(strstr(err->message, "IPv6"));
+}
+
+static void test_addrspace6(void **state)
+{
+        NetSubnet6 s;
+        net_subnet6_parse("fd00:9::/64", false, &s, NULL, NULL);
+        NetAddrSpace6 *a;
+        assert_int_equal(net_addrspace6_new(s, NULL, &a, NULL), 0);
+        NetIp6 gw = net_ip6_add(s.addr, 1), ip, first;
+        char buf[NET_IP6_STRLEN];
+        assert_int_equal(net_addrspace6_reserve(a, gw, NULL), 0);
+        assert_int_equal(net_addrspace6_reserve(a, gw, NULL), -EEXIST);
+        /* The subnet-router anycast address is never given. */
+        assert_int_equal(net_addrspace6_reserve(a, s.addr, NULL), -EINVAL);
+        assert_int_equal(net_addrspace6_next(a, &first, NULL), 0);
+        assert_string_equal(net_ip6_format(first, buf, sizeof(buf)), "fd00:9::2");
+        assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "fd00:9::3");
+        /* A taken address is skipped; a released one is not reused at once. */
+        NetIp6 five;
+        net_ip6_parse("fd00:9::5", &five);
+        assert_int_equal(net_addrspace6_reserve(a, five, NULL), 0);
+        net_addrspace6_release(a, first);
+        assert_false(net_addrspace6_in_use(a, first));
+        assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "fd00:9::4");
+        assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "fd00:9::6");
+        for (int i = 0; i < 1000; i++)
+                assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "fd00:9::3ee");
+        NetIp6 outside;
+        net_ip6_parse("fd00:a::1", &outside);
+        assert_int_equal(net_addrspace6_reserve(a, outside, NULL), -EINVAL);
+        net_addrspace6_free(a);
+
+        /* A /126: ::1 is the gateway, ::2 and ::3 remain, then it is full;
+         * a released address comes back after wrapping. */
+        net_subnet6_parse("fd00:8::/126", false, &s, NULL, NULL);
+        assert_int_equal(net_addrspace6_new(s, NULL, &a, NULL), 0);
+        assert_int_equal(net_addrspace6_reserve(a, net_ip6_add(s.addr, 1), NULL), 0);
+        assert_int_equal(net_addrspace6_next(a, &first, NULL), 0);
+        assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "fd00:8::3");
+        _cleanup_error_ BerthError *err = NULL;
+        assert_int_equal(net_addrspace6_next(a, &ip, &err), -ENOSPC);
+        assert_non_null(strstr(err->message, "fd00:8::/126"));
+        net_addrspace6_release(a, first);
+        assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_true(net_ip6_equal(ip, first));
+        net_addrspace6_free(a);
+
+        /* An ip-range narrows dynamic allocation; one outside is refused. */
+        NetSubnet6 range;
+        net_subnet6_parse("fd00:7::/64", false, &s, NULL, NULL);
+        net_subnet6_parse("fd00:7::ab00/120", false, &range, NULL, NULL);
+        assert_int_equal(net_addrspace6_new(s, &range, &a, NULL), 0);
+        assert_int_equal(net_addrspace6_next(a, &ip, NULL), 0);
+        assert_string_equal(net_ip6_format(ip, buf, sizeof(buf)), "fd00:7::ab00");
+        net_addrspace6_free(a);
+        net_subnet6_parse("fd00:6::/120", false, &range, NULL, NULL);
+        assert_int_equal(net_addrspace6_new(s, &range, &a, NULL), -EINVAL);
+        net_subnet6_parse("fd00:6::/127", false, &s, NULL, NULL);
+        assert_int_equal(net_addrspace6_new(s, NULL, &a, NULL), -EINVAL);
+}
+
+static void test_dns_aaaa(void **state)
+{
+        /* A query for AAAA of "db" (id 0x1234, RD). */
+        static const uint8_t query[] = {0x12, 0x34, 0x01, 0x00, 0,   1, 0, 0,  0, 0,
+                                        0,    0,    2,    'd',  'b', 0, 0, 28, 0, 1};
+        NetDnsQuery q;
+        assert_int_equal(net_dns_parse_query(query, sizeof(query), &q), 0);
+        assert_int_equal(q.qtype, NET_DNS_TYPE_AAAA);
+        NetIp6 ips[2];
+        net_ip6_parse("fd00::2", &ips[0]);
+        net_ip6_parse("fd00::3", &ips[1]);
+        uint8_t out[512];
+        size_t n = net_dns_build_reply6(query, &q, 0, ips, 2, 600, out, sizeof(out));
+        assert_int_equal(n, sizeof(query) + 2 * 28);
+        assert_int_equal(out[7], 2); /* ANCOUNT */
+        const uint8_t *rr = out + sizeof(query);
+        assert_int_equal(rr[0], 0xc0);
+        assert_int_equal(rr[1], 0x0c);
+        assert_int_equal(rr[3], 28);  /* TYPE AAAA */
+        assert_int_equal(rr[11], 16); /* RDLENGTH */
+        assert_memory_equal(rr + 12, ips[0].b, 16);
+        assert_memory_equal(rr + 28 + 12, ips[1].b, 16);
+        /* ip6.arpa names: 32 nibbles, least significant first. */
+        NetIp6 got;
+        char buf[NET_IP6_STRLEN];
+        assert_int_equal(
+            net_dns_ptr_ip6(
+                "3.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.1.2.0.0.0.0.0.0.0.d.f.ip6.arpa", &got),
+            0);
+        assert_string_equal(net_ip6_format(got, buf, sizeof(buf)), "fd00:0:217::3");
+        assert_int_equal(net_dns_ptr_ip6("3.0.ip6.arpa", &got), -EINVAL);
+        assert_int_equal(
+            net_dns_ptr_ip6(
+                "3.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.1.2.0.0.0.0.0.0.0.d.f.in-addr.arpa",
+                &got),
+            -EINVAL);
+        assert_int_equal(
+            net_dns_ptr_ip6(
+                "g.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.1.2.0.0.0.0.0.0.0.d.f.ip6.arpa", &got),
+            -EINVAL);
+        /* Too small a buffer: nothing. */
+        assert_int_equal(net_dns_build_reply6(query, &q, 0, ips, 2, 600, out, 40), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -223,6 +388,8 @@ int main(void)
             cmocka_unit_test(test_portspec_same), cmocka_unit_test(test_portspec_api),
             cmocka_unit_test(test_expose),        cmocka_unit_test(test_subnet),
             cmocka_unit_test(test_pool_pick),     cmocka_unit_test(test_addrspace),
+            cmocka_unit_test(test_subnet6),       cmocka_unit_test(test_pool6),
+            cmocka_unit_test(test_addrspace6),    cmocka_unit_test(test_dns_aaaa),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

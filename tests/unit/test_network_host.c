@@ -75,6 +75,67 @@ static void test_render(void **state)
         assert_non_null(strstr(text, "ip saddr 172.18.0.0/16 oifname != \"berth0\" masquerade"));
         assert_null(strstr(text, "ip saddr 10.0.0.0/24 oifname"));
         assert_non_null(strstr(text, "iifname \"br-int\" oifname != \"br-int\" drop"));
+        /* No IPv6 network or binding: no ip6 table (an old one is deleted). */
+        assert_non_null(strstr(text, "table ip6 t\ndelete table ip6 t\n"));
+        assert_null(strstr(text, "table ip6 t {"));
+}
+
+static void test_render6(void **state)
+{
+        NetNftNetwork nets[] = {{"br-six", {0x0a000000, 24}, false, true}};
+        net_subnet6_parse("fd00:1::/64", false, &nets[0].subnet6, NULL, NULL);
+        NetNftPort ports[3] = {
+            {"tcp", 0, 8080, 8080, 0x0a000002, 80},
+            {"tcp", 0, 8080, 8080, 0x0a000002, 80, true},
+            {"udp", 0, 9000, 9001, 0x0a000002, 7000, true},
+        };
+        net_ip6_parse("fd00:1::2", &ports[1].container_ip6);
+        net_ip6_parse("::1", &ports[1].host_ip6);
+        net_ip6_parse("fd00:1::2", &ports[2].container_ip6);
+        _cleanup_free_ char *text = NULL;
+        assert_int_equal(net_nft_render("t", nets, 1, ports, 3, &text, NULL), 0);
+        const char *t6 = strstr(text, "table ip6 t\ndelete table ip6 t\ntable ip6 t {\n");
+        assert_non_null(t6);
+        /* IPv4 rules stay in the ip table, IPv6 ones go to the ip6 table. */
+        const char *r4 = strstr(text, "\t\ttcp dport 8080 dnat to 10.0.0.2:80\n");
+        assert_true(r4 && r4 < t6);
+        assert_non_null(strstr(t6, "\t\tip6 daddr ::1 tcp dport 8080 dnat to [fd00:1::2]:80\n"));
+        assert_non_null(strstr(
+            t6, "dnat ip6 to udp dport map { 9000 : fd00:1::2 . 7000, 9001 : fd00:1::2 . 7001 }"));
+        assert_non_null(strstr(t6, "ip6 saddr fd00:1::/64 oifname != \"br-six\" masquerade"));
+        assert_non_null(strstr(t6, "ip6 saddr ::1 oifname \"br-six\" masquerade"));
+        assert_non_null(strstr(t6, "oifname \"br-six\" ct status dnat accept"));
+        assert_null(strstr(t6, "10.0.0.2"));
+}
+
+static void test_render_routed(void **state)
+{
+        /* gateway_mode_ipv6 routed: no IPv6 masquerade, the published port
+         * and ICMPv6 are let in at the container's address; IPv4 is NAT. */
+        NetNftNetwork nets[] = {{"br-rt", {0x0a010000, 24}, false, true, .routed6 = true}};
+        net_subnet6_parse("fd00:2::/64", false, &nets[0].subnet6, NULL, NULL);
+        NetNftPort ports[] = {{"tcp", 0, 8443, 8443, 0x0a010005, 443, true}};
+        net_ip6_parse("fd00:2::5", &ports[0].container_ip6);
+        _cleanup_free_ char *text = NULL;
+        const char *name = geteuid() == 0 ? table : "t";
+        assert_int_equal(net_nft_render(name, nets, 1, ports, 1, &text, NULL), 0);
+        assert_non_null(strstr(text, "ip saddr 10.1.0.0/24 oifname != \"br-rt\" masquerade"));
+        assert_null(strstr(text, "ip6 saddr fd00:2::/64"));
+        assert_non_null(
+            strstr(text, "oifname \"br-rt\" ip6 daddr fd00:2::5 tcp dport 443-443 accept"));
+        assert_non_null(strstr(text, "oifname \"br-rt\" meta l4proto ipv6-icmp accept"));
+        if (geteuid() != 0)
+                return;
+        /* nft takes it (both tables, one transaction), and it goes again. */
+        _cleanup_error_ BerthError *err = NULL;
+        if (net_nft_apply(text, &err) < 0)
+                fail_msg("%s", err->message);
+        assert_int_equal(net_harness_sh("nft list table ip6 %s | grep -q 'dnat to "
+                                        "\\[fd00:2::5\\]:443'",
+                                        table),
+                         0);
+        assert_int_equal(net_nft_remove(table, NULL), 0);
+        assert_int_not_equal(net_harness_sh("nft list table ip6 %s >/dev/null 2>&1", table), 0);
 }
 
 static void test_nft_apply(void **state)
@@ -198,6 +259,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_render),
+            cmocka_unit_test(test_render6),
+            cmocka_unit_test(test_render_routed),
             cmocka_unit_test(test_nft_apply),
             cmocka_unit_test(test_endpoint_and_publish),
         };

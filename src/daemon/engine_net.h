@@ -1,0 +1,20 @@
+/* The engine's side of networking (engine_net.c), for the engine's files. */
+#pragma once
+
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "daemon/engine_internal.h"
+
+/* Before the monitor creates the container: addresses and host ports are
+ * allocated, and the bundle's env, hosts and resolv.conf get what the
+ * networks need. */
+int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, BerthError **err);
+/* Once the container's init exists (pid), before its process starts. */
+int engine_net_plug(Engine *e, const char *id, pid_t pid, BerthError **err);
+/* When it has exited, or is removed: never fails (logs). */
+void engine_net_unplug(Engine *e, const char *id);
+/* NetworkSettings for inspect; Ports for ps. c under the engine's lock. */
+json_t *engine_net_settings(Engine *e, const Ctr *c);
+json_t *engine_net_ports(Engine *e, const Ctr *c);
