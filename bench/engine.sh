@@ -86,7 +86,7 @@ cleanup() {
         set +e
         stop_berthd
         stop_dockerd
-        grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
+        grep -o " ${work}[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
                 umount -l "$m" 2>/dev/null
         done || true
         for _ in $(seq 20); do
@@ -169,7 +169,7 @@ timed_row "berth run --rm busybox true (default bridge)" "$BERTH run --rm busybo
 
 # --- bare runtimes ------------------------------------------------------------
 "$top/tests/fixtures/make-bundle" "$work/bundle" true >/dev/null
-crun_med= runc_med=
+crun_med='' runc_med=''
 for rt in crun runc; do
         if ! command -v "$rt" >/dev/null 2>&1; then
                 row "$rt run (bundle, true)" "not installed" ""

@@ -188,9 +188,9 @@ row "run -d busybox sleep 600, no ports" "median $sp ms (min $spmin)" "$PUB_RUNS
 row "run -d -p 20000-20999:20000-20999 busybox sleep 600" "median $sr ms (min $srmin)" "$PUB_RUNS runs, interleaved"
 row "rm -f, no ports" "median $rp ms (min $rpmin)" ""
 row "rm -f, with the 1000-port range" "median $rr ms (min $rrmin)" ""
-row "1000-port range set-up (with - without)" "$setup_cost ms" \
+row "1000-port range set-up (with - without)" "$setup_cost ms (medians), $(sub "$srmin" "$spmin") ms (minimums)" \
         "$rules nft rule(s): \`$(cat "$work/rule")\`; monitor/proxy processes added with the container: $procs_delta; berthd RSS +${rss_delta} KiB"
-row "1000-port range tear-down (with - without)" "$teardown_cost ms" "rules left after rm: $left"
+row "1000-port range tear-down (with - without)" "$teardown_cost ms (medians), $(sub "$rrmin" "$rpmin") ms (minimums)" "rules left after rm: $left"
 
 # --- throughput ---------------------------------------------------------------
 ir=$work/iperf

@@ -69,6 +69,20 @@ void cli_print_usage(FILE *f, const CliCommand *cmd, const CliOpt *opts);
 /* The option record for a long name (to ask `set`). */
 const CliOpt *cli_opt_find(const CliOpt *opts, const char *long_name);
 
+/* The first statement of a command: parses argc/argv against cmdv and
+ * optsv into `args`/`nargs`, returning from the command on --help (0) or a
+ * usage error (its exit code). */
+#define PARSE(cmdv, optsv)                                                                         \
+        _cleanup_free_ char **args = NULL;                                                         \
+        int nargs = 0, code_ = 0;                                                                  \
+        do {                                                                                       \
+                int r_ = cli_parse(&(cmdv), (optsv), argc, argv, &args, &nargs, &code_);           \
+                if (r_ == 1)                                                                       \
+                        return 0;                                                                  \
+                if (r_ < 0)                                                                        \
+                        return code_;                                                              \
+        } while (0)
+
 /* ---- HTTP client (cli_http.c) ------------------------------------------ */
 
 typedef size_t (*CliWriteFn)(const char *data, size_t len, void *userdata);

@@ -12,17 +12,6 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 
-#define PARSE(cmdv, optsv)                                                                         \
-        _cleanup_free_ char **args = NULL;                                                         \
-        int nargs = 0, code_ = 0;                                                                  \
-        do {                                                                                       \
-                int r_ = cli_parse(&(cmdv), (optsv), argc, argv, &args, &nargs, &code_);           \
-                if (r_ == 1)                                                                       \
-                        return 0;                                                                  \
-                if (r_ < 0)                                                                        \
-                        return code_;                                                              \
-        } while (0)
-
 /* Runs METHOD /containers/<ref>SUFFIX for each argument, printing the
  * argument on success and the error otherwise; exit 1 if any failed. */
 static int for_each(CliContext *ctx, char **args, int nargs, const char *method,

@@ -9,17 +9,6 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 
-#define PARSE(cmdv, optsv)                                                                         \
-        _cleanup_free_ char **args = NULL;                                                         \
-        int nargs = 0, code_ = 0;                                                                  \
-        do {                                                                                       \
-                int r_ = cli_parse(&(cmdv), (optsv), argc, argv, &args, &nargs, &code_);           \
-                if (r_ == 1)                                                                       \
-                        return 0;                                                                  \
-                if (r_ < 0)                                                                        \
-                        return code_;                                                              \
-        } while (0)
-
 int cmd_exec(CliContext *ctx, int argc, char **argv)
 {
         static const CliCommand cmd = {"exec",

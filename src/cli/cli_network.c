@@ -10,17 +10,6 @@
 #include "common/json.h"
 #include "common/strv.h"
 
-#define PARSE(cmdv, optsv)                                                                         \
-        _cleanup_free_ char **args = NULL;                                                         \
-        int nargs = 0, code_ = 0;                                                                  \
-        do {                                                                                       \
-                int r_ = cli_parse(&(cmdv), (optsv), argc, argv, &args, &nargs, &code_);           \
-                if (r_ == 1)                                                                       \
-                        return 0;                                                                  \
-                if (r_ < 0)                                                                        \
-                        return code_;                                                              \
-        } while (0)
-
 /* "k=v" items into an object; false on an item without '='. */
 static bool kv_into(json_t *obj, char **items, const char **bad)
 {

@@ -5,85 +5,11 @@
 # Usage: tests/compat/test_containers.sh [path/to/berthd]   (or BERTHD=...)
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-berthd=${1:-${BERTHD:-$root/build/src/daemon/berthd}}
-docker=${DOCKER:-$(command -v docker || true)}
-
-if [ -z "$docker" ]; then
-	echo "1..0 # SKIP no docker client installed"
-	exit 0
-fi
-if [ ! -x "$berthd" ]; then
-	echo "1..0 # SKIP berthd not built at $berthd (pass its path as \$1)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP running containers needs root"
-	exit 0
-fi
-
-tmp=$(mktemp -d /tmp/berth-compat-ctr.XXXXXX)
-sock=$tmp/berth.sock
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		for id in $("$docker" ps -aq 2>/dev/null); do
-			"$docker" rm -f "$id" >/dev/null 2>&1
-		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	if grep -qF " $tmp/" /proc/mounts; then
-		echo "# left behind: mounts under $tmp"
-		grep -F " $tmp/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
-			umount -l "$m"
-		done
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && sed 's/^/# /' <<<"$2"
-}
-check() { # description, then a command; passes when it succeeds
-	local desc=$1; shift
-	local out
-	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-# expect DESC WANT CMD...: passes when CMD's output (stdout+stderr) equals WANT
-expect() {
-	local desc=$1 want=$2; shift 2
-	local out
-	out=$("$@" 2>&1)
-	if [ "$out" = "$want" ]; then ok "$desc"; else not_ok "$desc" "want: $want
-got: $out"; fi
-}
-wait_until() { # tries, then a command
-	local i tries=$1; shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$(dirname "$0")/lib.bash"
+compat_init "$@"
 
 echo "1..21"
-echo '{}' >"$tmp/daemon.json"
-"$berthd" -H "unix://$sock" --data-root "$tmp/data" --exec-root "$tmp/exec" \
-	--pidfile "$tmp/berthd.pid" --config-file "$tmp/daemon.json" 2>"$tmp/berthd.log" &
-pid=$!
-for _ in $(seq 1 100); do
-	[ -S "$sock" ] && break
-	sleep 0.05
-done
-export DOCKER_HOST=unix://$sock DOCKER_CONFIG=$tmp/docker-config
-d() { "$docker" "$@"; }
+compat_start_daemon
 
 "$root/tests/fixtures/make-image" "$tmp/busybox.tar" busybox:latest >/dev/null
 check "docker load of busybox" d load -i "$tmp/busybox.tar"

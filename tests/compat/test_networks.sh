@@ -5,66 +5,12 @@
 # Usage: tests/compat/test_networks.sh [path/to/berthd]   (or BERTHD=...)
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-berthd=${1:-${BERTHD:-$root/build/src/daemon/berthd}}
-docker=${DOCKER:-$(command -v docker || true)}
-
-if [ -z "$docker" ]; then
-	echo "1..0 # SKIP no docker client installed"
-	exit 0
-fi
-if [ ! -x "$berthd" ]; then
-	echo "1..0 # SKIP berthd not built at $berthd (pass its path as \$1)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP networking needs root"
-	exit 0
-fi
-
-tmp=$(mktemp -d /tmp/berth-compat-net.XXXXXX)
-sock=$tmp/berth.sock
-bridge=bc$((RANDOM % 100000))
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		for c in $(DOCKER_HOST=unix://$sock "$docker" ps -aq 2>/dev/null); do
-			DOCKER_HOST=unix://$sock "$docker" rm -f "$c" >/dev/null 2>&1
-		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	ip link delete "$bridge" 2>/dev/null
-	nft delete table ip "berth_$bridge" 2>/dev/null
-	grep -qF " $tmp/" /proc/mounts || rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && sed 's/^/# /' <<<"$2"
-}
-check() { # description, then a command; passes when it succeeds
-	local desc=$1; shift
-	local out
-	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
+. "$(dirname "$0")/lib.bash"
+compat_init "$@"
 dk() { "$docker" "$@"; }
 
 echo "1..12"
-echo "{\"bridge\": \"$bridge\"}" >"$tmp/daemon.json"
-"$berthd" -H "unix://$sock" --data-root "$tmp/data" --exec-root "$tmp/exec" \
-	--config-file "$tmp/daemon.json" 2>"$tmp/berthd.log" &
-pid=$!
-for _ in $(seq 1 100); do
-	[ -S "$sock" ] && break
-	sleep 0.05
-done
-export DOCKER_HOST=unix://$sock DOCKER_CONFIG=$tmp/docker-config
+compat_start_daemon
 "$root/tests/fixtures/make-image" "$tmp/busybox.tar" busybox:latest >/dev/null
 check "docker load of the busybox image" dk load -i "$tmp/busybox.tar"
 

@@ -4,47 +4,10 @@
 # Usage: tests/compat/test_version.sh [path/to/berthd]   (or BERTHD=...)
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-berthd=${1:-${BERTHD:-$root/build/src/daemon/berthd}}
-docker=${DOCKER:-$(command -v docker || true)}
-
-if [ -z "$docker" ]; then
-	echo "1..0 # SKIP no docker client installed"
-	exit 0
-fi
-if [ ! -x "$berthd" ]; then
-	echo "1..0 # SKIP berthd not built at $berthd (pass its path as \$1)"
-	exit 0
-fi
-
-tmp=$(mktemp -d /tmp/berth-compat.XXXXXX)
-sock=$tmp/berth.sock
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && sed 's/^/# /' <<<"$2"
-}
-check() { # description, then a command; passes when it succeeds
-	local desc=$1; shift
-	local out
-	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
+. "$(dirname "$0")/lib.bash"
+compat_init "$@"
 
 echo "1..8"
-echo '{}' >"$tmp/daemon.json"
 "$berthd" -H "unix://$sock" --data-root "$tmp/data" --exec-root "$tmp/exec" \
 	--config-file "$tmp/daemon.json" 2>"$tmp/berthd.log" &
 pid=$!
