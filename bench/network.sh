@@ -78,7 +78,7 @@ cleanup() {
         fi
         ip link delete "$bridge" 2>/dev/null || true
         nft delete table ip "$table" 2>/dev/null || true
-        grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
+        grep -o " ${work}[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
                 umount -l "$m" 2>/dev/null
         done || true
         rm -rf "$work"
@@ -147,7 +147,7 @@ nprocs() {
         echo $n
 }
 : >"$work/start-plain" && : >"$work/start-range" && : >"$work/rm-plain" && : >"$work/rm-range"
-rules= procs_delta= rss_delta=
+rules='' procs_delta='' rss_delta=''
 for ((i = 0; i < PUB_RUNS + 1; i++)); do
         t0=$(now)
         id=$(b run -d busybox sleep 600)
@@ -198,8 +198,8 @@ mkdir -p "$ir"
 cp /usr/bin/iperf3 "$ir/"
 for l in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do cp -L "$l" "$ir/"; done
 ld=$(basename "$(ldd /usr/bin/iperf3 | grep -o '/[^ ]*ld-linux[^ ]*' | head -1)")
-iperf_in() { echo "/iperf/$ld" --library-path /iperf /iperf/iperf3; }
-srv=$(b run -d -v "$ir:/iperf" -p 5201:5201 busybox $(iperf_in) -s)
+iperf_in=("/iperf/$ld" --library-path /iperf /iperf/iperf3)
+srv=$(b run -d -v "$ir:/iperf" -p 5201:5201 busybox "${iperf_in[@]}" -s)
 srv_ip=$(b inspect -f '{{.NetworkSettings.IPAddress}}' "$srv")
 host_ip=$(ip -4 route get 1.1.1.1 2>/dev/null | grep -o 'src [0-9.]*' | cut -d' ' -f2 || true)
 for _ in $(seq 50); do iperf3 -c "$srv_ip" -n 1K >/dev/null 2>&1 && break; sleep 0.1; done
@@ -211,7 +211,7 @@ paths=("container→container" "host→container IP (direct)" "host→published 
 for ((r = 0; r < IPERF_REPS; r++)); do
         for p in "${paths[@]}"; do
                 case $p in
-                container*) v=$(timeout $((IPERF_TIME + 30)) env DOCKER_HOST="unix://$sock" "$BERTH" run --rm -v "$ir:/iperf" busybox $(iperf_in) -c "$srv_ip" -t "$IPERF_TIME" -J | gbits) ;;
+                container*) v=$(timeout $((IPERF_TIME + 30)) env DOCKER_HOST="unix://$sock" "$BERTH" run --rm -v "$ir:/iperf" busybox "${iperf_in[@]}" -c "$srv_ip" -t "$IPERF_TIME" -J | gbits) ;;
                 *direct*) v=$(timeout $((IPERF_TIME + 30)) iperf3 -c "$srv_ip" -t "$IPERF_TIME" -J | gbits) ;;
                 *127.0.0.1*) v=$(timeout $((IPERF_TIME + 30)) iperf3 -c 127.0.0.1 -p 5201 -t "$IPERF_TIME" -J | gbits) ;;
                 *) v=$(timeout $((IPERF_TIME + 30)) iperf3 -c "$host_ip" -p 5201 -t "$IPERF_TIME" -J | gbits) ;;
@@ -222,6 +222,7 @@ done
 for p in "${paths[@]}"; do
         m=$(tr ' ' '\n' <<<"${tp[$p]}" | grep . | median)
         tp_med[${#tp_med[@]}]=$m
+        # shellcheck disable=SC2086 # the rates, one word each
         row "TCP throughput $p" "$(printf '%.2f' "$m") Gbit/s" "median of $IPERF_REPS x ${IPERF_TIME} s:$(printf ' %.2f' ${tp[$p]})"
 done
 c2c=${tp_med[0]} direct=${tp_med[1]} pub=${tp_med[2]}

@@ -16,6 +16,7 @@ compat_init() {
 	berthd=${1:-${BERTHD:-$root/build/src/daemon/berthd}}
 	docker=${DOCKER:-$(command -v docker || true)}
 	shared=${SHARED_FIXTURES:-$root/../shared/fixtures}
+	[ -d "$shared" ] || shared=/work/shared/fixtures
 	if [ -z "$docker" ]; then
 		echo "1..0 # SKIP no docker client installed"
 		exit 0

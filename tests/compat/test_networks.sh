@@ -33,7 +33,7 @@ if [ $? -ne 0 ] && grep -q "Pool overlaps" <<<"$out"; then ok "an overlapping su
 dk run -d --name web --network netc --network-alias www busybox \
 	sh -c 'mkdir /w; echo compat-web >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null 2>"$tmp/err"
 out=""
-for _ in $(seq 1 30); do
+for _ in $(seq 1 100); do
 	out=$(dk run --rm --network netc busybox timeout 3 wget -q -O - http://www/ 2>&1) && break
 	sleep 0.2
 done
@@ -42,7 +42,7 @@ if [ "$out" = "compat-web" ]; then ok "run on a user network finds another conta
 dk run -d --name pub -p 127.0.0.1:18180:80 -p 80 busybox \
 	sh -c 'mkdir /w; echo compat-pub >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null 2>&1
 out=""
-for _ in $(seq 1 30); do
+for _ in $(seq 1 100); do
 	out=$(curl -sf --max-time 2 http://127.0.0.1:18180/ 2>&1) && break
 	sleep 0.2
 done

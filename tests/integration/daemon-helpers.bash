@@ -14,7 +14,12 @@
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 FIXTURES=$TOP/tests/fixtures
-SHARED_FIXTURES=${SHARED_FIXTURES:-$TOP/../shared/fixtures}
+# Docker-made images: ../shared/fixtures beside the checkout, else the
+# workspace's copy (a clean checkout may live elsewhere).
+if [ -z "${SHARED_FIXTURES:-}" ]; then
+        SHARED_FIXTURES=$TOP/../shared/fixtures
+        [ -d "$SHARED_FIXTURES" ] || SHARED_FIXTURES=/work/shared/fixtures
+fi
 BUILD=${BERTH_BUILD:-$TOP/build}
 BERTHD=${BERTHD:-$BUILD/src/daemon/berthd}
 BERTH=${BERTH:-$BUILD/src/cli/berth}

@@ -64,14 +64,14 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         assert_success
         [[ "$output" == *"default via $gw"* ]] || fail "$output"
         # The host reaches the container directly on the bridge.
-        wait_for 30 http_get "http://$ip/" >/dev/null
+        wait_for 150 http_get "http://$ip/" >/dev/null
         [ "$(http_get "http://$ip/")" = "hello from plain" ]
         api DELETE "/containers/plain?force=1" >/dev/null
 }
 
 @test "static->static, static1->static2, random->static and host-IP publishing reach the container from 127.0.0.1" {
         start_httpd pub '{HostConfig: {PortBindings: {"80/tcp": [{HostIp: "127.0.0.1", HostPort: "18080"}], "81/tcp": [{HostPort: ""}]}}, ExposedPorts: {"80/tcp": {}, "81/tcp": {}}}' >/dev/null
-        wait_for 30 http_get http://127.0.0.1:18080/ >/dev/null || fail "18080 not reachable"
+        wait_for 150 http_get http://127.0.0.1:18080/ >/dev/null || fail "18080 not reachable"
         [ "$(http_get http://127.0.0.1:18080/)" = "hello from pub" ]
         # The random port is shown by inspect and ps.
         random=$(inspect pub '.NetworkSettings.Ports["81/tcp"][0].HostPort')
@@ -92,7 +92,7 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         port=$(ctr_exec same sh -c 'echo $MY_PORT')
         [ -n "$port" ] && [ "$port" -gt 1024 ] || fail "MY_PORT: $port"
         [ "$(inspect same ".NetworkSettings.Ports[\"$port/tcp\"][0].HostPort")" = "$port" ]
-        wait_for 30 http_get "http://127.0.0.1:$port/" >/dev/null || fail "port $port not reachable"
+        wait_for 150 http_get "http://127.0.0.1:$port/" >/dev/null || fail "port $port not reachable"
         [ "$(http_get "http://127.0.0.1:$port/")" = "same-port-$port" ]
         api DELETE "/containers/same?force=1" >/dev/null
 }
@@ -127,7 +127,7 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         run_ctr client '{HostConfig: {NetworkMode: "appnet"}}' sleep 300 >/dev/null
         run ctr_exec client cat /etc/resolv.conf
         [[ "$output" == *"nameserver 127.0.0.11"* ]] || fail "$output"
-        wait_for 30 ctr_exec client timeout 3 wget -q -O - http://web/ >/dev/null || fail "web not reachable by name"
+        wait_for 150 ctr_exec client timeout 3 wget -q -O - http://web/ >/dev/null || fail "web not reachable by name"
         [ "$(ctr_exec client timeout 3 wget -q -O - http://web/)" = "hello from web" ]
         [ "$(ctr_exec client timeout 3 wget -q -O - http://www/)" = "hello from web" ]
         [ "$(ctr_exec client timeout 3 wget -q -O - http://web.appnet/)" = "hello from web" ]
@@ -154,7 +154,7 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         [ "$status" -ne 0 ]
         run api_json POST /networks/late/connect '{"Container":"joiner"}'
         assert_http 200
-        wait_for 30 ctr_exec joiner timeout 3 wget -q -O - http://lateweb/ >/dev/null || fail "not reachable after connect"
+        wait_for 150 ctr_exec joiner timeout 3 wget -q -O - http://lateweb/ >/dev/null || fail "not reachable after connect"
         [ -n "$(inspect joiner .NetworkSettings.Networks.late.IPAddress)" ]
         run api_json POST /networks/late/disconnect '{"Container":"joiner"}'
         assert_http 200
@@ -188,7 +188,7 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
 
 @test "published ports survive kill -9 of berthd; nothing is duplicated; removal leaves nothing" {
         start_httpd survivor '{HostConfig: {PortBindings: {"80/tcp": [{HostIp: "127.0.0.1", HostPort: "18095"}]}}}' >/dev/null
-        wait_for 30 http_get http://127.0.0.1:18095/ >/dev/null || fail "not reachable"
+        wait_for 150 http_get http://127.0.0.1:18095/ >/dev/null || fail "not reachable"
         daemon_restart KILL
         [ "$(http_get http://127.0.0.1:18095/)" = "hello from survivor" ]
         [ "$(nft list table ip "$DAEMON_NFT_TABLE" | grep -c 18095)" = 1 ]
