@@ -178,6 +178,7 @@ int engine_new(const EngineConfig *cfg, Engine **ret, BerthError **err)
         _cleanup_free_ char *dbpath = NULL;
         e->epfd = -1;
         e->wake_efd = -1;
+        e->monitor_memfd = -1;
         engine_events_init(e);
         e->debug = cfg->debug;
         e->data_root = strdup(cfg->data_root);
@@ -187,6 +188,12 @@ int engine_new(const EngineConfig *cfg, Engine **ret, BerthError **err)
         e->exec_containers_dir = path_join(cfg->exec_root, "containers");
         e->monitor_path = engine_find_helper(cfg->monitor_path, "berth-monitor", "monitor");
         e->init_path = engine_find_helper(cfg->init_path, "berth-init", "init");
+        if (e->monitor_path) {
+                e->monitor_memfd = engine_seal_helper(e->monitor_path);
+                if (e->monitor_memfd < 0)
+                        log_warn("berth-monitor: no sealed copy (%s); each monitor seals itself",
+                                 strerror(-e->monitor_memfd));
+        }
         int r;
         if (!e->data_root || !e->exec_root || !e->runtime_root || !e->containers_dir ||
             !e->exec_containers_dir) {
@@ -290,6 +297,8 @@ Engine *engine_free(Engine *e)
         free(e->containers_dir);
         free(e->exec_containers_dir);
         free(e->monitor_path);
+        if (e->monitor_memfd >= 0)
+                close(e->monitor_memfd);
         free(e->init_path);
         pthread_cond_destroy(&e->cond);
         pthread_mutex_destroy(&e->lock);

@@ -63,6 +63,11 @@ struct Engine {
         char *containers_dir;      /* <data_root>/containers */
         char *exec_containers_dir; /* <exec_root>/containers */
         char *monitor_path, *init_path;
+        /* A sealed memfd copy of berth-monitor every monitor runs from
+         * (CVE-2019-5736): one copy for all, and no monitor re-executes
+         * itself to seal; -1 when it could not be made (monitors then seal
+         * themselves). */
+        int monitor_memfd;
         bool debug;
         ImgStore *images;
         NetManager *net; /* networking (engine_net.c); NULL without it */
@@ -178,6 +183,8 @@ int engine_start(Engine *e, const char *name, BerthError **err);
 /* Starts c, held by the caller (busy); lock not held. */
 int engine_start_held(Engine *e, Ctr *c, BerthError **err);
 char *engine_find_helper(const char *configured, const char *name, const char *subdir);
+/* The sealed memfd copy of path; -errno. */
+int engine_seal_helper(const char *path);
 /* Writes <container_dir>/config.json with specgen_build. */
 int engine_write_bundle(Engine *e, const char *id, const char *name, json_t *request,
                         json_t *config, json_t *image_config, const char *rootfs,

@@ -1,6 +1,8 @@
 /* Starting a container: the OCI bundle, berth-monitor and its sync
  * protocol (monitor/monitor.h). */
 #include <errno.h>
+#include <sys/sendfile.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -118,6 +120,36 @@ int engine_write_bundle(Engine *e, const char *id, const char *name, json_t *req
         if (asprintf(&path, "%s/config.json", container_dir) < 0)
                 return -ENOMEM;
         return json_dump_file_atomic(path, spec, err);
+}
+
+int engine_seal_helper(const char *path)
+{
+        _cleanup_close_ int src = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (src < 0 || fstat(src, &st) < 0)
+                return -errno;
+        int mfd = memfd_create("berth-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING | 0x0010U);
+        if (mfd < 0 && errno == EINVAL) /* kernels before MFD_EXEC */
+                mfd = memfd_create("berth-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (mfd < 0)
+                return -errno;
+        off_t off = 0;
+        while (off < st.st_size) {
+                ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        int e = n < 0 ? errno : EIO;
+                        close(mfd);
+                        return -e;
+                }
+        }
+        if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+                int e = errno;
+                close(mfd);
+                return -e;
+        }
+        return mfd;
 }
 
 static bool needs_rebuild(json_t *hc)
@@ -302,7 +334,10 @@ static int spawn_monitor(Engine *e, const StartPlan *p, int child_fd, pid_t *ret
         posix_spawnattr_setsigdefault(&at, &all);
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         pid_t pid;
-        int r = posix_spawn(&pid, e->monitor_path, &fa, &at, argv, environ);
+        char sealed[32];
+        snprintf(sealed, sizeof(sealed), "/proc/self/fd/%d", e->monitor_memfd);
+        int r = posix_spawn(&pid, e->monitor_memfd >= 0 ? sealed : e->monitor_path, &fa, &at, argv,
+                            environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (r != 0)

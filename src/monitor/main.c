@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,6 +439,10 @@ void mon_on_start(Mon *m)
         m->started = true;
         mon_sync_send(m, "started", NULL);
         mon_watch_close(m, &m->sync);
+        /* Creating the container needed ~1 MiB of heap (spec, seccomp
+         * program...) that is free now: give its pages back, since the
+         * monitor lives as long as the container. */
+        malloc_trim(0);
 }
 
 static int write_exit_file(Mon *m)
