@@ -97,6 +97,20 @@ bool engine_acquire_locked(Engine *e, Ctr *c)
         return true;
 }
 
+int engine_take_locked(Engine *e, const char *name, Ctr **ret, BerthError **err)
+{
+        Ctr *c = engine_find_locked(e, name, err);
+        if (!c)
+                return -(err && *err ? (*err)->code : ENOENT);
+        ctr_ref(c);
+        if (!engine_acquire_locked(e, c)) {
+                ctr_unref(c);
+                return error_set(err, ENOENT, "No such container: %s", name);
+        }
+        *ret = c;
+        return 0;
+}
+
 void engine_release_locked(Engine *e, Ctr *c)
 {
         c->busy = false;

@@ -103,6 +103,10 @@ void engine_save_locked(Engine *e, Ctr *c);
 /* Waits (under lock) until c is not busy, then takes it. false when it was
  * removed meanwhile. */
 bool engine_acquire_locked(Engine *e, Ctr *c);
+/* Under lock: finds name (as engine_find_locked), takes a reference and
+ * holds it (engine_acquire_locked). 0, or -errno with err set; the caller
+ * ends with engine_release_locked and ctr_unref. */
+int engine_take_locked(Engine *e, const char *name, Ctr **ret, BerthError **err);
 void engine_release_locked(Engine *e, Ctr *c);
 char *engine_ctr_dir(Engine *e, const char *id);
 char *engine_ctr_exec_dir(Engine *e, const char *id);

@@ -137,24 +137,24 @@ int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, BerthError **err)
 {
         NetContainerRequest req;
         pthread_mutex_lock(&e->lock);
-        json_t *snap =
-            json_pack("{s:O, s:O, s:O}", "r", c->request, "c", c->config, "h", c->host_config);
-        Ctr copy = {.name = c->name,
-                    .request = json_object_get(snap, "r"),
-                    .config = json_object_get(snap, "c"),
-                    .host_config = json_object_get(snap, "h")};
+        /* The request is copied: network connect edits it under the lock
+         * while this start holds the container. */
+        Ctr copy = {.request = json_deep_copy(c->request),
+                    .config = json_incref(c->config),
+                    .host_config = json_incref(c->host_config),
+                    .name = strdup(c->name)};
         memcpy(copy.id, c->id, sizeof(copy.id));
-        _cleanup_free_ char *name = strdup(c->name);
-        copy.name = name;
         pthread_mutex_unlock(&e->lock);
-        if (!snap || !name) {
-                json_decref(snap);
-                return error_set(err, ENOMEM, "out of memory");
-        }
-        net_request(&copy, &req);
         NetContainerPrep *prep = NULL;
-        int r = net_container_prepare(e->net, &req, &prep, err);
-        json_decref(snap);
+        int r = copy.request && copy.name ? 0 : error_set(err, ENOMEM, "out of memory");
+        if (r >= 0) {
+                net_request(&copy, &req);
+                r = net_container_prepare(e->net, &req, &prep, err);
+        }
+        json_decref(copy.request);
+        json_decref(copy.config);
+        json_decref(copy.host_config);
+        free(copy.name);
         if (r < 0)
                 return r;
         r = patch_env(ctr_dir, prep->env, err);
@@ -267,13 +267,21 @@ int engine_network_connect(Engine *e, const char *network, const char *container
         json_object_set_new(ec, net_name,
                             json_is_object(endpoint_config) ? json_deep_copy(endpoint_config)
                                                             : json_object());
+        /* The request is read after the lock is dropped: from a copy. */
+        Ctr copy = {.request = json_deep_copy(c->request),
+                    .config = json_incref(c->config),
+                    .host_config = json_incref(c->host_config),
+                    .name = strdup(c->name)};
+        memcpy(copy.id, c->id, sizeof(copy.id));
         NetContainerRequest req;
-        net_request(c, &req);
-        json_t *keep = json_incref(c->request);
+        r = copy.request && copy.name ? 0 : error_set(err, ENOMEM, "out of memory");
+        if (r >= 0)
+                net_request(&copy, &req);
         pid_t pid = c->state == ENGINE_RUNNING || c->state == ENGINE_PAUSED ? c->pid : 0;
         engine_save_locked(e, c);
         pthread_mutex_unlock(&e->lock);
-        r = pid > 0 ? net_network_connect(e->net, net_name, &req, pid, err) : 0;
+        if (r >= 0 && pid > 0)
+                r = net_network_connect(e->net, net_name, &req, pid, err);
         pthread_mutex_lock(&e->lock);
         char id[65];
         memcpy(id, c->id, sizeof(id));
@@ -281,7 +289,10 @@ int engine_network_connect(Engine *e, const char *network, const char *container
                 json_object_del(ec, net_name);
                 engine_save_locked(e, c);
         }
-        json_decref(keep);
+        json_decref(copy.request);
+        json_decref(copy.config);
+        json_decref(copy.host_config);
+        free(copy.name);
         ctr_unref(c);
         pthread_mutex_unlock(&e->lock);
         if (r >= 0 && pid > 0 && !net_network_is_predefined(e->net, net_id)) {

@@ -163,17 +163,11 @@ int engine_stop(Engine *e, const char *name, int timeout_s, int sig, bool restar
                 BerthError **err)
 {
         pthread_mutex_lock(&e->lock);
-        Ctr *c = engine_find_locked(e, name, err);
-        if (!c) {
-                int code = *err ? (*err)->code : ENOENT;
+        Ctr *c;
+        int r = engine_take_locked(e, name, &c, err);
+        if (r < 0) {
                 pthread_mutex_unlock(&e->lock);
-                return -code;
-        }
-        ctr_ref(c);
-        int r = 0;
-        if (!engine_acquire_locked(e, c)) {
-                r = error_set(err, ENOENT, "No such container: %s", name);
-                goto out;
+                return r;
         }
         if (timeout_s == INT_MIN) {
                 json_int_t t = 10;
@@ -207,7 +201,6 @@ int engine_stop(Engine *e, const char *name, int timeout_s, int sig, bool restar
                         engine_ctr_event_locked(e, c, "restart", NULL);
         }
         engine_release_locked(e, c);
-out:
         ctr_unref(c);
         pthread_mutex_unlock(&e->lock);
         return r;
@@ -218,7 +211,7 @@ int engine_kill(Engine *e, const char *name, int sig, BerthError **err)
         pthread_mutex_lock(&e->lock);
         Ctr *c = engine_find_locked(e, name, err);
         if (!c) {
-                int code = *err ? (*err)->code : ENOENT;
+                int code = err && *err ? (*err)->code : ENOENT;
                 pthread_mutex_unlock(&e->lock);
                 return -code;
         }
@@ -250,17 +243,11 @@ int engine_kill(Engine *e, const char *name, int sig, BerthError **err)
 int engine_pause(Engine *e, const char *name, bool pause, BerthError **err)
 {
         pthread_mutex_lock(&e->lock);
-        Ctr *c = engine_find_locked(e, name, err);
-        if (!c) {
-                int code = *err ? (*err)->code : ENOENT;
+        Ctr *c;
+        int r = engine_take_locked(e, name, &c, err);
+        if (r < 0) {
                 pthread_mutex_unlock(&e->lock);
-                return -code;
-        }
-        ctr_ref(c);
-        int r = 0;
-        if (!engine_acquire_locked(e, c)) {
-                r = error_set(err, ENOENT, "No such container: %s", name);
-                goto out;
+                return r;
         }
         if (!is_live(c->state))
                 r = error_set(err, EEXIST, "Container %s is not running", c->id);
@@ -296,17 +283,11 @@ int engine_remove(Engine *e, const char *name, bool force, bool volumes, BerthEr
         _cleanup_free_ char *dir = NULL, *xdir = NULL;
         _cleanup_error_ BerthError *rerr = NULL, *derr = NULL;
         pthread_mutex_lock(&e->lock);
-        Ctr *c = engine_find_locked(e, name, err);
-        if (!c) {
-                int code = *err ? (*err)->code : ENOENT;
+        Ctr *c;
+        int r = engine_take_locked(e, name, &c, err);
+        if (r < 0) {
                 pthread_mutex_unlock(&e->lock);
-                return -code;
-        }
-        ctr_ref(c);
-        int r = 0;
-        if (!engine_acquire_locked(e, c)) {
-                r = error_set(err, ENOENT, "No such container: %s", name);
-                goto out;
+                return r;
         }
         if (is_live(c->state) || c->state == ENGINE_RESTARTING) {
                 if (!force) {

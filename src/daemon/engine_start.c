@@ -594,17 +594,11 @@ fail:
 int engine_start(Engine *e, const char *name, BerthError **err)
 {
         pthread_mutex_lock(&e->lock);
-        Ctr *c = engine_find_locked(e, name, err);
-        if (!c) {
-                int code = *err ? (*err)->code : ENOENT;
+        Ctr *c;
+        int r = engine_take_locked(e, name, &c, err);
+        if (r < 0) {
                 pthread_mutex_unlock(&e->lock);
-                return -code;
-        }
-        ctr_ref(c);
-        int r;
-        if (!engine_acquire_locked(e, c)) {
-                r = error_set(err, ENOENT, "No such container: %s", name);
-                goto out;
+                return r;
         }
         if (c->state == ENGINE_RUNNING) {
                 engine_release_locked(e, c);
