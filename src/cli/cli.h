@@ -314,6 +314,9 @@ int cli_attach_container(CliContext *ctx, const char *cmd, const char *ref, bool
 /* --filter k=v (repeatable) → docker's URL-encoded filters JSON
  * {"k":{"v":true}}; NULL when none or when one is malformed (*ret_bad). */
 char *cli_filters_query(char **filters, char **ret_bad);
+/* When bad (from cli_filters_query) is set, prints docker's message for
+ * flag ("-f, --filter") and returns true: the command exits with 125. */
+bool cli_filters_bad(const char *bad, const char *flag);
 /* GET path into -o FILE (atomically) or stdout, refusing a terminal. */
 int cli_download(CliContext *ctx, const char *path, const char *output, const char *what);
 /* Prints the warning and asks "Are you sure you want to continue? [y/N]". */

@@ -515,6 +515,17 @@ static json_t *ps_row(json_t *c, bool no_trunc, int64_t now)
 
 /* --filter k=v (repeatable) → docker's filters JSON {"k":{"v":true}},
  * URL-encoded. NULL when there are none. */
+bool cli_filters_bad(const char *bad, const char *flag)
+{
+        if (!bad)
+                return false;
+        fprintf(stderr,
+                "invalid argument \"%s\" for \"%s\" flag: bad format of filter (expected "
+                "name=value)\n",
+                bad, flag);
+        return true;
+}
+
 char *cli_filters_query(char **filters, char **ret_bad)
 {
         _cleanup_json_ json_t *f = json_object();

@@ -117,13 +117,8 @@ int cmd_images(CliContext *ctx, int argc, char **argv)
         }
         char *bad = NULL;
         _cleanup_free_ char *fq = cli_filters_query(filters, &bad), *path = NULL;
-        if (bad) {
-                fprintf(stderr,
-                        "invalid argument \"%s\" for \"-f, --filter\" flag: bad format "
-                        "of filter (expected name=value)\n",
-                        bad);
+        if (cli_filters_bad(bad, "-f, --filter"))
                 return CLI_EXIT_ENGINE;
-        }
         if (asprintf(&path, "/images/json%s%s%s%s", all || fq ? "?" : "", all ? "all=1" : "",
                      all && fq ? "&filters="
                      : fq      ? "filters="

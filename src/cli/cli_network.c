@@ -117,13 +117,8 @@ int cmd_network_ls(CliContext *ctx, int argc, char **argv)
         PARSE(cmd, opts);
         char *bad = NULL;
         _cleanup_free_ char *fq = cli_filters_query(filters, &bad), *path = NULL;
-        if (bad) {
-                fprintf(stderr,
-                        "invalid argument \"%s\" for \"-f, --filter\" flag: bad format "
-                        "of filter (expected name=value)\n",
-                        bad);
+        if (cli_filters_bad(bad, "-f, --filter"))
                 return CLI_EXIT_ENGINE;
-        }
         if (asprintf(&path, "/networks%s%s", fq ? "?filters=" : "", fq ? fq : "") < 0)
                 return 1;
         _cleanup_json_ json_t *list = NULL;
@@ -292,13 +287,8 @@ int cmd_network_prune(CliContext *ctx, int argc, char **argv)
                 return 0;
         char *bad = NULL;
         _cleanup_free_ char *fq = cli_filters_query(filters, &bad), *path = NULL;
-        if (bad) {
-                fprintf(stderr,
-                        "invalid argument \"%s\" for \"--filter\" flag: bad format of "
-                        "filter (expected name=value)\n",
-                        bad);
+        if (cli_filters_bad(bad, "--filter"))
                 return CLI_EXIT_ENGINE;
-        }
         if (asprintf(&path, "/networks/prune%s%s", fq ? "?filters=" : "", fq ? fq : "") < 0)
                 return 1;
         _cleanup_json_ json_t *out = NULL;
