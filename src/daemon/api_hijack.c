@@ -110,6 +110,12 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *req_cls, co
                        size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
         ApiHijack *h = cls;
+        /* From here on h belongs to this callback and then to its thread,
+         * which may free it before the request completes: the request must
+         * not look at it again (req_cls is our ApiRequest). */
+        ApiRequest *req = req_cls;
+        if (req && req->hijack == h)
+                req->hijack = NULL;
         h->fd = sock;
         h->urh = urh;
         if (extra_in_size > 0) {
