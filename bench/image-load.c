@@ -31,11 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "image/decompress.h"
+#include "image/digest.h"
 #include "image/image.h"
 #include "image/layerstore.h"
 
@@ -109,8 +108,9 @@ static int decode_file(const char *path, uint64_t *total, BerthError **err)
                 return error_set_errno(err, errno, "open '%s'", path);
         ImgDecompressor *d = NULL;
         int r = img_decompressor_new(fd, &d, err);
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+        ImgHasher *h = NULL;
+        if (r >= 0)
+                r = img_hasher_new(IMG_DIGEST_SHA256, &h);
         while (r >= 0) {
                 const void *buf;
                 ssize_t n = img_decompressor_read(d, &buf, err);
@@ -118,13 +118,13 @@ static int decode_file(const char *path, uint64_t *total, BerthError **err)
                         r = (int)n;
                         break;
                 }
-                EVP_DigestUpdate(md, buf, (size_t)n);
+                img_hasher_update(h, buf, (size_t)n);
                 *total += (uint64_t)n;
         }
-        unsigned char out[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(md, out, &len);
-        EVP_MD_CTX_free(md);
+        ImgDigest out;
+        if (h)
+                img_hasher_final(h, &out);
+        img_hasher_free(h);
         img_decompressor_free(d);
         close(fd);
         return r;

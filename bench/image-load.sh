@@ -14,40 +14,19 @@
 # socket in a temp dir and is stopped by its PID. Each tool gets a fresh
 # store for every run; the archive is in the page cache for all of them.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+. "$(dirname "$0")/lib.bash"
 RUNS=${RUNS:-3}
 IMAGE_LOAD=${IMAGE_LOAD:-$top/build/bench/image-load}
 RESULTS=${RESULTS:-$top/docs/benchmarks.md}
 
-if [ "$(id -u)" != 0 ]; then
-        echo "image-load.sh: unpacking layers (ownership, overlay) needs root" >&2
-        exit 1
-fi
+need_root "unpacking layers (ownership, overlay) needs root"
 if ! [ -x "$IMAGE_LOAD" ]; then
         echo "image-load.sh: $IMAGE_LOAD not built (ninja -C build bench/image-load)" >&2
         exit 1
 fi
 
-work=$(mktemp -d /tmp/berth-bench-image.XXXXXX)
-dockerd_pid=
-cleanup() {
-        if [ -n "$dockerd_pid" ]; then
-                kill "$dockerd_pid" 2>/dev/null || true
-                for _ in $(seq 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
-        fi
-        # dockerd leaves its overlay mounts and netns files behind when killed
-        { grep -o " $work[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do
-                umount -l "$m" 2>/dev/null || true
-        done
-        # dockerd's containerd may still be writing its state while it exits
-        for _ in $(seq 20); do
-                rm -rf "$work" 2>/dev/null || true
-                [ -e "$work" ] || break
-                sleep 0.5
-        done
-        [ ! -e "$work" ] || echo "image-load.sh: could not remove $work" >&2
-}
-trap cleanup EXIT
+bench_init image
 
 make_archive() { # out
         local out=$1 img=$work/img layers=() diff_ids=() i
@@ -104,9 +83,8 @@ archive_mb=$(($(stat -c %s "$archive") / 1048576))
 tar_mb=$(tar -xOf "$archive" --wildcards '*/layer.tar' | gzip -dc | wc -c)
 tar_mb=$((tar_mb / 1048576))
 
-now_ns() { date +%s%N; }
-# "median min" in ms from nanoseconds on stdin.
-stats() {
+# "median min" in whole ms from nanoseconds on stdin.
+stats_median_min() {
         sort -n | awk '{ v[NR] = $1 } END {
                 n = NR; if (n == 0) exit 1
                 med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
@@ -130,13 +108,14 @@ rows=()
 record() { # name what cpu_ms_median times...
         local name=$1 what=$2 cpu=$3 s med min
         shift 3
-        s=$(printf '%s\n' "$@" | stats)
+        s=$(printf '%s\n' "$@" | stats_median_min)
         read -r med min <<<"$s"
         rows+=("| $name | $what | $med | $min | $cpu | $RUNS |")
         echo "$name: median $med ms, min $min ms, cpu $cpu ms" >&2
         eval "med_$(echo "$name" | tr -c 'a-z0-9\n' '_')=$med cpu_$(echo "$name" | tr -c 'a-z0-9\n' '_')=$cpu"
 }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] }'; }
+# The median (the lower one of an even count) of the arguments, whole.
+median_of() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] }'; }
 
 time_berth() { # name what [env...] -- image-load args
         local name=$1 what=$2 envs=() times=() cpus=() i root t0
@@ -145,19 +124,19 @@ time_berth() { # name what [env...] -- image-load args
         shift
         for ((i = 0; i < RUNS; i++)); do
                 root=$work/berth-$i
-                t0=$(now_ns)
+                t0=$(now)
                 if ! env "${envs[@]}" "$IMAGE_LOAD" "$@" "$archive" "$root" >"$work/out" 2>"$work/err"; then
                         rows+=("| $name | $what | failed: $(tail -n1 "$work/err" | tr '|' '/') | | | |")
                         echo "$name: failed: $(cat "$work/err")" >&2
                         rm -rf "$root"
                         return 1
                 fi
-                times+=($(($(now_ns) - t0)))
+                times+=($(($(now) - t0)))
                 cpus+=("$(sed -n 's/.*cpu_ms=\([0-9]*\).*/\1/p' "$work/out")")
                 rm -rf "$root"
                 settle
         done
-        record "$name" "$what" "$(median "${cpus[@]}")" "${times[@]}"
+        record "$name" "$what" "$(median_of "${cpus[@]}")" "${times[@]}"
 }
 
 time_berth "berth" "image store load (img_store_load)" -- --mode store || true
@@ -170,41 +149,25 @@ time_berth "berth-layers-libarchive" "layer store only: libarchive (before), 1 t
 
 docker_version=
 if command -v dockerd >/dev/null 2>&1; then
-        d=$work/docker
-        mkdir -p "$d"
-        dockerd --data-root "$d/root" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
-                --pidfile "$d/docker.pid" --iptables=false --ip6tables=false --bridge=none \
-                --storage-driver overlay2 >"$d/log" 2>&1 &
-        dockerd_pid=$!
-        dk() { DOCKER_HOST="unix://$d/docker.sock" docker "$@"; }
-        for _ in $(seq 100); do dk version >/dev/null 2>&1 && break; sleep 0.2; done
-        if dk version >/dev/null 2>&1; then
+        if start_dockerd; then
                 docker_version=$(dk version --format '{{.Server.Version}}')
                 times=() cpus=()
                 settle
                 for ((i = 0; i < RUNS; i++)); do
                         c0=$(proc_cpu_ms "$dockerd_pid")
-                        t0=$(now_ns)
+                        t0=$(now)
                         dk load -q -i "$archive" >/dev/null
-                        times+=($(($(now_ns) - t0)))
+                        times+=($(($(now) - t0)))
                         cpus+=("$(awk -v a="$c0" -v b="$(proc_cpu_ms "$dockerd_pid")" 'BEGIN { printf "%.0f", b - a }')")
                         dk rmi -f bench/image-load:latest >/dev/null
                         settle
                 done
-                record "docker load" "dockerd $docker_version, overlay2 (cpu: dockerd)" "$(median "${cpus[@]}")" "${times[@]}"
+                record "docker load" "dockerd $docker_version, overlay2 (cpu: dockerd)" "$(median_of "${cpus[@]}")" "${times[@]}"
         else
-                rows+=("| docker load | dockerd did not start: $(tail -n1 "$d/log" | tr '|' '/') | | | | |")
+                rows+=("| docker load | dockerd did not start: $(tail -n1 "$dockerd_dir/log" | tr '|' '/') | | | | |")
         fi
-        # dockerd's children (the containerd it started) end after it
-        children=$(pgrep -P "$dockerd_pid" || true)
-        kill "$dockerd_pid"
-        wait "$dockerd_pid" 2>/dev/null || true
-        dockerd_pid=
-        for c in $children; do
-                for _ in $(seq 75); do kill -0 "$c" 2>/dev/null || break; sleep 0.2; done
-                kill "$c" 2>/dev/null || true
-        done
-        rm -rf "$d" 2>/dev/null || { sleep 1; rm -rf "$d"; }
+        stop_dockerd
+        rm -rf "$dockerd_dir" 2>/dev/null || { sleep 1; rm -rf "$dockerd_dir"; }
 else
         rows+=("| docker load | not installed | | | | |")
 fi
@@ -214,15 +177,15 @@ if command -v skopeo >/dev/null 2>&1; then
         skopeo_version=$(skopeo --version | cut -d' ' -f3)
         times=() cpus=()
         for ((i = 0; i < RUNS; i++)); do
-                t0=$(now_ns)
+                t0=$(now)
                 # bash's `times`: the subshell's children, user and system
                 c=$( (skopeo copy -q "docker-archive:$archive" "oci:$work/oci-$i:bench" >/dev/null; times) | tail -n1)
-                times+=($(($(now_ns) - t0)))
+                times+=($(($(now) - t0)))
                 cpus+=("$(awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' <<<"$c")")
                 rm -rf "$work/oci-$i"
                 settle
         done
-        record "skopeo copy" "docker-archive: to oci: (no unpacking)" "$(median "${cpus[@]}")" "${times[@]}"
+        record "skopeo copy" "docker-archive: to oci: (no unpacking)" "$(median_of "${cpus[@]}")" "${times[@]}"
 else
         rows+=("| skopeo copy | not installed | | | | |")
 fi
@@ -235,7 +198,6 @@ if [ -n "${med_berth:-}" ] && [ -n "${med_docker_load:-}" ] && [ "$med_berth" -g
 fi
 
 section=$(
-        echo "<!-- bench:image-load:start -->"
         echo "Results of \`bench/image-load.sh\` on $(date -u +%Y-%m-%d) ($(uname -r), $(nproc) CPUs, load average at the end: $(cut -d' ' -f1 /proc/loadavg); archive: ${archive_mb} MB, 6 gzip layers, ${tar_mb} MB uncompressed):"
         echo
         echo "| tool | what | median ms | min ms | cpu ms (median) | runs |"
@@ -245,15 +207,5 @@ section=$(
         [ -z "$ratio" ] || echo "berth (img_store_load) loads this archive ${ratio}."
         echo
         echo "Versions: docker ${docker_version:-none}; skopeo ${skopeo_version:-none}; libdeflate $(dpkg-query -W -f='${Version}' libdeflate0 2>/dev/null || echo '?'); zlib $(dpkg-query -W -f='${Version}' zlib1g 2>/dev/null || echo '?')."
-        echo "<!-- bench:image-load:end -->"
 )
-if [ -f "$RESULTS" ] && grep -q '<!-- bench:image-load:start -->' "$RESULTS"; then
-        awk -v section="$section" '
-                /<!-- bench:image-load:start -->/ { print section; skip = 1; next }
-                /<!-- bench:image-load:end -->/ { skip = 0; next }
-                !skip { print }' "$RESULTS" >"$RESULTS.new"
-        mv "$RESULTS.new" "$RESULTS"
-else
-        printf '\n## Image load\n\n%s\n' "$section" >>"$RESULTS"
-fi
-echo "results written to $RESULTS" >&2
+replace_section image-load "Image load" "$section" >&2

@@ -19,7 +19,8 @@
 # Prints a summary table and replaces the section between the markers in
 # docs/benchmarks.md.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+. "$(dirname "$0")/lib.bash"
 RUNS=${RUNS:-20}
 PUB_RUNS=${PUB_RUNS:-10}
 IPERF_TIME=${IPERF_TIME:-5}
@@ -29,90 +30,15 @@ RESULTS=${RESULTS:-$top/docs/benchmarks.md}
 BERTHD=${BERTHD:-$BUILD/src/daemon/berthd}
 BERTH=${BERTH:-$BUILD/src/cli/berth}
 
-if [ "$(id -u)" != 0 ]; then
-        echo "network.sh: containers need root" >&2
-        exit 1
-fi
-for x in "$BERTHD" "$BERTH"; do
-        [ -x "$x" ] || {
-                echo "network.sh: $x not built (ninja -C $BUILD)" >&2
-                exit 1
-        }
-done
-if ! command -v iperf3 >/dev/null 2>&1; then
-        echo "network.sh: installing iperf3" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iperf3 >/dev/null
-fi
-
-work=$(mktemp -d /tmp/berth-bench-net.XXXXXX)
-sock=$work/berth.sock
-bridge=bn$((RANDOM % 10000))
-while ip link show "$bridge" >/dev/null 2>&1; do bridge=bn$((RANDOM % 10000)); done
-table=berth_$bridge
-berthd_pid=
-host_iperf_pids=()
-
-api() { # METHOD PATH [CURL-ARGS...]
-        local m=$1 p=$2
-        shift 2
-        curl -gsS --unix-socket "$sock" -X "$m" "$@" "http://localhost$p"
-}
-b() { DOCKER_HOST=unix://$sock "$BERTH" "$@"; }
-
-rm_all() {
-        api GET '/containers/json?all=1' 2>/dev/null | jq -r '.[].Id' 2>/dev/null |
-                xargs -r -P 4 -I{} curl -s --unix-socket "$sock" -X DELETE \
-                        "http://localhost/containers/{}?force=1" >/dev/null || true
-}
-
-cleanup() {
-        set +e
-        local p
-        for p in "${host_iperf_pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
-                rm_all
-                kill "$berthd_pid"
-                for _ in $(seq 100); do kill -0 "$berthd_pid" 2>/dev/null || break; sleep 0.1; done
-                kill -0 "$berthd_pid" 2>/dev/null && kill -9 "$berthd_pid"
-                wait "$berthd_pid" 2>/dev/null || true
-        fi
-        ip link delete "$bridge" 2>/dev/null || true
-        nft delete table ip "$table" 2>/dev/null || true
-        grep -o " ${work}[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do
-                umount -l "$m" 2>/dev/null
-        done || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-
-# "median p90 min" in ms from nanoseconds on stdin.
-stats() {
-        sort -n | awk '{ v[NR] = $1 } END {
-                n = NR; if (n == 0) exit 1
-                med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-                p = int(0.9 * n + 0.999); if (p < 1) p = 1; if (p > n) p = n
-                printf "%.1f %.1f %.1f\n", med / 1e6, v[p] / 1e6, v[1] / 1e6 }'
-}
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
-now() { date +%s%N; }
-
-rows=()
-row() { rows+=("| $1 | $2 | $3 |"); printf '%-52s %s  %s\n' "$1" "$2" "$3"; }
+need_root "containers need root"
+need_built "$BERTHD" "$BERTH"
+need_commands iperf3
+bench_init net
+row_width=52
 
 # --- berthd ---------------------------------------------------------------
-echo "{\"bridge\": \"$bridge\"}" >"$work/daemon.json"
-"$BERTHD" -H "unix://$sock" --data-root "$work/data" --exec-root "$work/exec" \
-        --pidfile "$work/berthd.pid" --config-file "$work/daemon.json" \
-        </dev/null >>"$work/berthd.log" 2>&1 &
-berthd_pid=$!
-for _ in $(seq 200); do
-        curl -s --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1 && break
-        kill -0 "$berthd_pid" 2>/dev/null || { cat "$work/berthd.log" >&2; exit 1; }
-        sleep 0.05
-done
-"$top/tests/fixtures/make-image" "$work/busybox.tar" busybox:latest >/dev/null
-b load -i "$work/busybox.tar" >/dev/null
+start_berthd bn
+table=berth_$bridge
 
 # --- bridge set-up cost -----------------------------------------------------
 # Interleaved so that a change of load on the machine hits both modes alike.
@@ -159,7 +85,7 @@ for ((i = 0; i < PUB_RUNS + 1; i++)); do
                 echo $((t2 - t1)) >>"$work/rm-plain"
         fi
         p0=$(nprocs)
-        r0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$berthd_pid/status")
+        r0=$(rss_kib "$berthd_pid")
         t0=$(now)
         id=$(b run -d -p 20000-20999:20000-20999 busybox sleep 600)
         t1=$(now)
@@ -167,7 +93,7 @@ for ((i = 0; i < PUB_RUNS + 1; i++)); do
                 rules=$(nft list chain ip "$table" published | grep -c 'dnat to' || true)
                 nft list chain ip "$table" published | grep 'dnat to' | sed 's/^[[:space:]]*//' >"$work/rule"
                 procs_delta=$(($(nprocs) - p0))
-                rss_delta=$(($(awk '/^VmRSS:/ { print $2 }' "/proc/$berthd_pid/status") - r0))
+                rss_delta=$(($(rss_kib "$berthd_pid") - r0))
         fi
         t2=$(now)
         b rm -f "$id" >/dev/null
@@ -229,10 +155,9 @@ c2c=${tp_med[0]} direct=${tp_med[1]} pub=${tp_med[2]}
 pub_ratio=$(awk -v a="$pub" -v b="$direct" 'BEGIN { printf "%.0f", 100 * a / b }')
 pub2_ratio=
 [ -n "$host_ip" ] && pub2_ratio=$(awk -v a="${tp_med[3]}" -v b="$direct" 'BEGIN { printf "%.0f", 100 * a / b }')
-berthd_version=$(b version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
+berthd_version=$(berthd_server_version)
 
 # --- targets ----------------------------------------------------------------
-verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 <= b + 0) ? "met" : "NOT met" }'; }
 targets=(
         "bridge set-up adds ≤ 5 ms to run --rm: $bridge_cost ms (medians; $bridge_cost_min ms between minimums): $(verdict "$bridge_cost" 5)"
         "1000-port range set up ≤ 50 ms: $setup_cost ms: $(verdict "$setup_cost" 50); torn down ≤ 50 ms: $teardown_cost ms: $(verdict "$teardown_cost" 50); $rules nft rule, $procs_delta monitor/proxy process added with the container (its monitor: no proxy)"
@@ -243,7 +168,6 @@ echo
 printf 'target: %s\n' "${targets[@]}"
 
 section=$(
-        echo "<!-- bench:network:start -->"
         echo "Results of \`bench/network.sh\` on $(date -u +%Y-%m-%d) ($(uname -r), $(nproc) CPUs, load average at the end: $(cut -d' ' -f1 /proc/loadavg); RUNS=$RUNS, PUB_RUNS=$PUB_RUNS, iperf3 $(iperf3 --version | head -1 | cut -d' ' -f2) ${IPERF_REPS}x${IPERF_TIME} s; berthd $berthd_version):"
         echo
         echo "| what | result | notes |"
@@ -253,15 +177,5 @@ section=$(
         echo "Targets (issue #11):"
         echo
         printf -- '- %s\n' "${targets[@]}"
-        echo "<!-- bench:network:end -->"
 )
-if [ -f "$RESULTS" ] && grep -q '<!-- bench:network:start -->' "$RESULTS"; then
-        awk -v section="$section" '
-                /<!-- bench:network:start -->/ { print section; skip = 1; next }
-                /<!-- bench:network:end -->/ { skip = 0; next }
-                !skip { print }' "$RESULTS" >"$RESULTS.new"
-        mv "$RESULTS.new" "$RESULTS"
-else
-        printf '\n## Networking\n\n%s\n' "$section" >>"$RESULTS"
-fi
-echo "results written to $RESULTS"
+replace_section network Networking "$section"

@@ -8,24 +8,15 @@
 # markers in docs/benchmarks.md. A runtime that cannot run on this host is
 # recorded with the reason instead of failing the benchmark.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+. "$(dirname "$0")/lib.bash"
 RUNS=${RUNS:-20}
 BERTH_RUNTIME=${BERTH_RUNTIME:-$top/build/src/runtime/berth-runtime}
 RESULTS=${RESULTS:-$top/docs/benchmarks.md}
 
-if [ "$(id -u)" != 0 ]; then
-        echo "runtime-run.sh: containers need root" >&2
-        exit 1
-fi
-for p in crun runc; do
-        if ! command -v "$p" >/dev/null 2>&1; then
-                echo "runtime-run.sh: installing $p" >&2
-                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
-        fi
-done
-
-work=$(mktemp -d /tmp/berth-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+need_root "containers need root"
+need_commands crun runc
+bench_init runtime
 bundle=$work/bundle
 "$top/tests/fixtures/make-bundle" "$bundle" true >/dev/null
 
@@ -34,9 +25,9 @@ time_loop() { # name binary [global flags...]
         local name=$1 bin=$2 i t0 t1
         shift 2
         for ((i = 0; i < RUNS; i++)); do
-                t0=$(date +%s%N)
+                t0=$(now)
                 "$bin" --root "$work/state-$name" "$@" run --bundle "$bundle" "bench-$name-$$-$i" </dev/null >/dev/null 2>&1
-                t1=$(date +%s%N)
+                t1=$(now)
                 echo $((t1 - t0))
         done
 }
@@ -54,16 +45,6 @@ time_hyperfine() { # name binary [global flags...]
         jq -r '.results[0].times[] | . * 1e9 | floor' "$work/$name.json"
 }
 
-# "median p90 min" in ms from nanoseconds on stdin.
-stats() {
-        sort -n | awk '{ v[NR] = $1 } END {
-                n = NR; if (n == 0) exit 1
-                med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-                p = int(0.9 * n + 0.999); if (p < 1) p = 1; if (p > n) p = n
-                printf "%.1f %.1f %.1f\n", med / 1e6, v[p] / 1e6, v[1] / 1e6 }'
-}
-
-rows=()
 bench() { # name binary [global flags...]
         local name=$1 bin=$2 err times s
         shift 2
@@ -104,7 +85,6 @@ bench runc runc
 timer=loop
 command -v hyperfine >/dev/null 2>&1 && timer="hyperfine $(hyperfine --version | cut -d' ' -f2)"
 section=$(
-        echo "<!-- bench:runtime-run:start -->"
         echo "Results of \`bench/runtime-run.sh\` on $(date -u +%Y-%m-%d) ($(uname -r), $(nproc) CPUs, timer: $timer):"
         echo
         echo "| runtime | median ms | p90 ms | min ms | runs |"
@@ -112,15 +92,5 @@ section=$(
         printf '%s\n' "${rows[@]}"
         echo
         echo "Versions: $("$BERTH_RUNTIME" --version 2>/dev/null | head -1 || echo 'berth-runtime: unknown'); $(crun --version 2>/dev/null | head -1); $(runc --version 2>/dev/null | head -1)."
-        echo "<!-- bench:runtime-run:end -->"
 )
-if [ -f "$RESULTS" ] && grep -q '<!-- bench:runtime-run:start -->' "$RESULTS"; then
-        awk -v section="$section" '
-                /<!-- bench:runtime-run:start -->/ { print section; skip = 1; next }
-                /<!-- bench:runtime-run:end -->/ { skip = 0; next }
-                !skip { print }' "$RESULTS" >"$RESULTS.new"
-        mv "$RESULTS.new" "$RESULTS"
-else
-        printf '\n## berth-runtime run\n\n%s\n' "$section" >>"$RESULTS"
-fi
-echo "results written to $RESULTS"
+replace_section runtime-run "berth-runtime run" "$section"

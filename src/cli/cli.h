@@ -283,6 +283,7 @@ int cmd_container_inspect(CliContext *ctx, int argc, char **argv);
 int cmd_image_inspect(CliContext *ctx, int argc, char **argv);
 int cmd_wait(CliContext *ctx, int argc, char **argv);
 int cmd_rename(CliContext *ctx, int argc, char **argv);
+int cmd_update(CliContext *ctx, int argc, char **argv);
 int cmd_pause(CliContext *ctx, int argc, char **argv);
 int cmd_unpause(CliContext *ctx, int argc, char **argv);
 int cmd_top(CliContext *ctx, int argc, char **argv);

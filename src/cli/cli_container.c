@@ -875,10 +875,13 @@ int cmd_container_prune(CliContext *ctx, int argc, char **argv)
         };
         PARSE(cmd, opts);
         _cleanup_error_ BerthError *err = NULL;
-        if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
-                return 0;
+        /* a malformed --filter is a flag error, before any question */
         char *bad = NULL;
         _cleanup_free_ char *fq = cli_filters_query(filters, &bad), *path = NULL;
+        if (cli_filters_bad(bad, "--filter"))
+                return CLI_EXIT_ENGINE;
+        if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
+                return 0;
         if (asprintf(&path, "/containers/prune%s%s", fq ? "?filters=" : "", fq ? fq : "") < 0)
                 return 1;
         _cleanup_json_ json_t *res = NULL;

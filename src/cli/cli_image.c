@@ -608,6 +608,11 @@ int cmd_image_prune(CliContext *ctx, int argc, char **argv)
         };
         PARSE(cmd, opts);
         _cleanup_error_ BerthError *err = NULL;
+        /* a malformed --filter is a flag error, before any question */
+        char *bad = NULL;
+        _cleanup_free_ char *fq0 = cli_filters_query(filters, &bad);
+        if (cli_filters_bad(bad, "--filter"))
+                return CLI_EXIT_ENGINE;
         if (!force &&
             !cli_confirm(all ? "WARNING! This will remove all images without at least one "
                                "container associated to them."
@@ -615,7 +620,6 @@ int cmd_image_prune(CliContext *ctx, int argc, char **argv)
                 return 0;
         if (strv_append(&filters, all ? "dangling=false" : "dangling=true") < 0)
                 return 1;
-        char *bad = NULL;
         _cleanup_free_ char *fq = cli_filters_query(filters, &bad), *path = NULL;
         if (asprintf(&path, "/images/prune?filters=%s", fq ? fq : "") < 0)
                 return 1;

@@ -45,6 +45,7 @@ static const Entry top_commands[] = {
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
     {NULL, NULL, NULL},
 };
@@ -74,6 +75,7 @@ static const Entry container_commands[] = {
     {"stop", cmd_stop, "Stop one or more running containers"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
     {NULL, NULL, NULL},
 };

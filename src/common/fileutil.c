@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -47,7 +48,8 @@ ssize_t read_all_fd(int fd, void *buf, size_t len)
         return (ssize_t)got;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, BerthError **err)
+static int write_file_renamed(const char *path, const void *data, size_t len, mode_t mode,
+                              bool durable, BerthError **err)
 {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_free_ char *dircopy = strdup(path);
@@ -59,7 +61,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
         int r = write_all_fd(fd, data, len);
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
                 r = -errno;
@@ -67,10 +69,23 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 unlink(tmp);
                 return error_set_errno(err, -r, "write '%s'", path);
         }
+        if (!durable)
+                return 0;
         _cleanup_close_ int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
                 (void)fsync(dfd);
         return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, BerthError **err)
+{
+        return write_file_renamed(path, data, len, mode, true, err);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                       BerthError **err)
+{
+        return write_file_renamed(path, data, len, mode, false, err);
 }
 
 int read_file(const char *path, char **ret_buf, size_t *ret_len, BerthError **err)

@@ -10,6 +10,12 @@
  * rename, fsync of the directory. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       BerthError **err);
+/* Replaces path atomically (temp file + rename: readers see the old or the
+ * new content, never a torn file, even if the writer crashes) but without
+ * fsync: for files that die with the machine anyway (exec root, runtime
+ * state on tmpfs) or that are regenerated when missing or empty (bundles). */
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                       BerthError **err);
 /* Reads a whole file; *ret_buf is NUL-terminated and owned by the caller. */
 int read_file(const char *path, char **ret_buf, size_t *ret_len, BerthError **err);
 /* Writes a short string to an existing file (cgroup and /proc knobs). */

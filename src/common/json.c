@@ -77,6 +77,14 @@ int json_dump_file_atomic(const char *path, json_t *j, BerthError **err)
         return write_file_atomic(path, s, strlen(s), 0644, err);
 }
 
+int json_dump_file_replace(const char *path, json_t *j, BerthError **err)
+{
+        _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+        if (!s)
+                return error_set(err, ENOMEM, "serialise '%s'", path);
+        return write_file_replace(path, s, strlen(s), 0644, err);
+}
+
 static int lookup(json_t *obj, const char *path, const char *key, bool required, json_t **ret,
                   BerthError **err)
 {

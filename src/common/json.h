@@ -16,6 +16,8 @@ int json_load_path(const char *path, const char *what, json_t **ret, BerthError 
 int json_parse_buffer(const char *buf, size_t len, const char *what, json_t **ret,
                       BerthError **err);
 int json_dump_file_atomic(const char *path, json_t *j, BerthError **err);
+/* The same through write_file_replace (no fsync; see fileutil.h). */
+int json_dump_file_replace(const char *path, json_t *j, BerthError **err);
 
 int json_get_string(json_t *obj, const char *path, const char *key, bool required, const char **ret,
                     BerthError **err);

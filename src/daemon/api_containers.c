@@ -355,6 +355,7 @@ static int h_inspect(ApiRequest *req, void *ud, BerthError **err)
         pthread_mutex_unlock(&e->lock);
         if (!j)
                 return error_set(err, ENOMEM, "inspect: out of memory");
+        json_object_set_new(j, "ExecIDs", api_exec_container_ids(id));
         if (api_request_query_bool(req, "size", false)) {
                 int64_t rw = 0, rootfs = 0;
                 engine_ctr_sizes(e, id, image_id, &rw, &rootfs);
@@ -897,6 +898,200 @@ static int h_prune(ApiRequest *req, void *ud, BerthError **err)
             req, 200, json_pack("{s:o, s:i}", "ContainersDeleted", deleted, "SpaceReclaimed", 0));
 }
 
+/* ---- update ---- */
+
+static int64_t int_of(json_t *obj, const char *key)
+{
+        return json_integer_value(json_object_get(obj, key));
+}
+
+static bool blkio_weight_supported(void)
+{
+        if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+                char buf[512] = "";
+                FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
+                if (f) {
+                        if (!fgets(buf, sizeof(buf), f))
+                                buf[0] = '\0';
+                        fclose(f);
+                }
+                return strstr(buf, "io") != NULL;
+        }
+        return access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) == 0 ||
+               access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) == 0;
+}
+
+/* Docker's Container.UpdateContainer, first half: refuses what conflicts
+ * with what hc already sets (-EEXIST, 409). */
+static int update_check(json_t *hc, json_t *upd, BerthError **err)
+{
+        if (int_of(upd, "NanoCpus") > 0 && int_of(hc, "CpuPeriod") > 0)
+                return error_set(err, EEXIST,
+                                 "Conflicting options: Nano CPUs cannot be updated as CPU Period "
+                                 "has already been set");
+        if (int_of(upd, "NanoCpus") > 0 && int_of(hc, "CpuQuota") > 0)
+                return error_set(err, EEXIST,
+                                 "Conflicting options: Nano CPUs cannot be updated as CPU Quota "
+                                 "has already been set");
+        if (int_of(upd, "CpuPeriod") > 0 && int_of(hc, "NanoCpus") > 0)
+                return error_set(err, EEXIST,
+                                 "Conflicting options: CPU Period cannot be updated as NanoCPUs "
+                                 "has already been set");
+        if (int_of(upd, "CpuQuota") > 0 && int_of(hc, "NanoCpus") > 0)
+                return error_set(err, EEXIST,
+                                 "Conflicting options: CPU Quota cannot be updated as NanoCPUs "
+                                 "has already been set");
+        if (int_of(upd, "Memory") != 0 && int_of(upd, "Memory") > int_of(hc, "MemorySwap") &&
+            int_of(upd, "MemorySwap") == 0)
+                return error_set(err, EEXIST,
+                                 "Memory limit should be smaller than already set memoryswap "
+                                 "limit, update the memoryswap at the same time");
+        const char *rpn =
+            json_string_value(json_object_get(json_object_get(upd, "RestartPolicy"), "Name"));
+        if (rpn && *rpn && !STREQ(rpn, "no") && json_is_true(json_object_get(hc, "AutoRemove")))
+                return error_set(err, EEXIST,
+                                 "Restart policy cannot be updated because AutoRemove is "
+                                 "enabled for the container");
+        return 0;
+}
+
+/* The second half: the update's non-zero resources, its pids limit and a
+ * named restart policy over hc. */
+static void update_apply(json_t *hc, json_t *upd)
+{
+        static const char *const nums[] = {
+            "BlkioWeight",       "CpuShares",          "NanoCpus",
+            "CpuPeriod",         "CpuQuota",           "Memory",
+            "MemorySwap",        "MemoryReservation",  "KernelMemory",
+            "CpuRealtimePeriod", "CpuRealtimeRuntime",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(nums); i++)
+                if (int_of(upd, nums[i]) != 0)
+                        json_object_set(hc, nums[i], json_object_get(upd, nums[i]));
+        static const char *const strs[] = {"CpusetCpus", "CpusetMems"};
+        for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+                const char *v = json_string_value(json_object_get(upd, strs[i]));
+                if (v && *v)
+                        json_object_set_new(hc, strs[i], json_string(v));
+        }
+        json_t *pl = json_object_get(upd, "PidsLimit");
+        if (json_is_integer(pl))
+                json_object_set(hc, "PidsLimit", pl);
+        json_t *rp = json_object_get(upd, "RestartPolicy");
+        const char *rpn = json_string_value(json_object_get(rp, "Name"));
+        if (rpn && *rpn)
+                json_object_set_new(hc, "RestartPolicy",
+                                    json_pack("{s:s, s:I}", "Name", rpn, "MaximumRetryCount",
+                                              int_of(rp, "MaximumRetryCount")));
+}
+
+static bool swap_limit_supported(void)
+{
+        if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+                return access("/sys/fs/cgroup/memory.swap.max", F_OK) == 0 ||
+                       access("/sys/fs/cgroup/system.slice/memory.swap.max", F_OK) == 0 ||
+                       access("/sys/fs/cgroup/init.scope/memory.swap.max", F_OK) == 0;
+        return access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+}
+
+static void opt_set(RtOpt *o, int64_t v)
+{
+        *o = (RtOpt){.set = true, .value = v};
+}
+
+/* The cgroup changes of an update (Docker's toContainerdResources): only
+ * what it gives. */
+static void update_resources(json_t *upd, RtResources *res)
+{
+        if (int_of(upd, "Memory") != 0)
+                opt_set(&res->memory.limit, int_of(upd, "Memory"));
+        if (int_of(upd, "MemorySwap") != 0 && swap_limit_supported())
+                opt_set(&res->memory.swap, int_of(upd, "MemorySwap"));
+        if (int_of(upd, "MemoryReservation") != 0)
+                opt_set(&res->memory.reservation, int_of(upd, "MemoryReservation"));
+        if (int_of(upd, "CpuShares") != 0)
+                opt_set(&res->cpu.shares, int_of(upd, "CpuShares"));
+        if (int_of(upd, "NanoCpus") != 0) {
+                opt_set(&res->cpu.period, 100000);
+                opt_set(&res->cpu.quota, int_of(upd, "NanoCpus") * 100000 / 1000000000LL);
+        }
+        if (int_of(upd, "CpuPeriod") != 0)
+                opt_set(&res->cpu.period, int_of(upd, "CpuPeriod"));
+        if (int_of(upd, "CpuQuota") != 0)
+                opt_set(&res->cpu.quota, int_of(upd, "CpuQuota"));
+        if (int_of(upd, "CpuRealtimePeriod") != 0)
+                opt_set(&res->cpu.realtime_period, int_of(upd, "CpuRealtimePeriod"));
+        if (int_of(upd, "CpuRealtimeRuntime") != 0)
+                opt_set(&res->cpu.realtime_runtime, int_of(upd, "CpuRealtimeRuntime"));
+        const char *cpus = json_string_value(json_object_get(upd, "CpusetCpus"));
+        const char *mems = json_string_value(json_object_get(upd, "CpusetMems"));
+        res->cpu.cpus = cpus && *cpus ? (char *)cpus : NULL;
+        res->cpu.mems = mems && *mems ? (char *)mems : NULL;
+        json_t *pl = json_object_get(upd, "PidsLimit");
+        if (json_is_integer(pl))
+                opt_set(&res->pids.limit, json_integer_value(pl) > 0 ? json_integer_value(pl) : -1);
+        if (int_of(upd, "BlkioWeight") != 0)
+                opt_set(&res->blkio.weight, int_of(upd, "BlkioWeight"));
+}
+
+static void set_int(json_t *obj, const char *section, const char *key, const RtOpt *o)
+{
+        if (!o->set)
+                return;
+        json_t *sec = json_object_get(obj, section);
+        if (!json_is_object(sec)) {
+                json_object_set_new(obj, section, json_object());
+                sec = json_object_get(obj, section);
+        }
+        json_object_set_new(sec, key, json_integer(o->value));
+}
+
+/* The bundle's linux.resources get the changes too: a start reuses
+ * config.json as it is. Without one, the next start writes it from the
+ * (updated) request. */
+static int update_bundle(Engine *e, const char *id, const RtResources *res, BerthError **err)
+{
+        _cleanup_free_ char *dir = engine_ctr_dir(e, id), *path = NULL;
+        if (!dir || asprintf(&path, "%s/config.json", dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (access(path, F_OK) < 0)
+                return 0;
+        _cleanup_json_ json_t *spec = NULL;
+        int r = json_load_path(path, "config.json", &spec, err);
+        if (r < 0)
+                return r;
+        json_t *linux_ = json_object_get(spec, "linux");
+        if (!json_is_object(linux_))
+                return 0;
+        json_t *rs = json_object_get(linux_, "resources");
+        if (!json_is_object(rs)) {
+                json_object_set_new(linux_, "resources", json_object());
+                rs = json_object_get(linux_, "resources");
+        }
+        set_int(rs, "memory", "limit", &res->memory.limit);
+        set_int(rs, "memory", "swap", &res->memory.swap);
+        set_int(rs, "memory", "reservation", &res->memory.reservation);
+        set_int(rs, "cpu", "shares", &res->cpu.shares);
+        set_int(rs, "cpu", "quota", &res->cpu.quota);
+        set_int(rs, "cpu", "period", &res->cpu.period);
+        set_int(rs, "cpu", "realtimePeriod", &res->cpu.realtime_period);
+        set_int(rs, "cpu", "realtimeRuntime", &res->cpu.realtime_runtime);
+        set_int(rs, "pids", "limit", &res->pids.limit);
+        set_int(rs, "blockIO", "weight", &res->blkio.weight);
+        const char *strs[][2] = {{"cpus", res->cpu.cpus}, {"mems", res->cpu.mems}};
+        for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+                if (!strs[i][1])
+                        continue;
+                json_t *cpu = json_object_get(rs, "cpu");
+                if (!json_is_object(cpu)) {
+                        json_object_set_new(rs, "cpu", json_object());
+                        cpu = json_object_get(rs, "cpu");
+                }
+                json_object_set_new(cpu, strs[i][0], json_string(strs[i][1]));
+        }
+        return json_dump_file_replace(path, spec, err);
+}
+
 static int h_update(ApiRequest *req, void *ud, BerthError **err)
 {
         Engine *e = ud;
@@ -913,37 +1108,93 @@ static int h_update(ApiRequest *req, void *ud, BerthError **err)
                                             !STREQ(n, "unless-stopped") && !STREQ(n, "on-failure")))
                         return error_set(err, EINVAL, "invalid restart policy '%s'", n ? n : "");
         }
+        /* what create checks of the same fields (types, ranges), with its
+         * messages */
+        _cleanup_json_ json_t *as_create =
+            json_pack("{s:s, s:O}", "Image", "-", "HostConfig", body);
+        if (!as_create)
+                return -ENOMEM;
+        if ((r = specgen_validate(as_create, err)) < 0)
+                return r;
+        _cleanup_json_ json_t *warnings = json_array();
+        if (int_of(body, "BlkioWeight") != 0 && !blkio_weight_supported()) {
+                json_array_append_new(warnings,
+                                      json_string("Your kernel does not support Block I/O weight "
+                                                  "or the cgroup is not mounted. Weight "
+                                                  "discarded."));
+                json_object_del(body, "BlkioWeight");
+        }
+        if (int_of(body, "MemorySwap") > 0 && !swap_limit_supported()) {
+                /* as Docker: the memory limit goes on without its swap part */
+                json_array_append_new(warnings,
+                                      json_string("Your kernel does not support swap limit "
+                                                  "capabilities or the cgroup is not mounted. "
+                                                  "Memory limited without swap."));
+                json_object_set_new(body, "MemorySwap", json_integer(-1));
+        }
+
         pthread_mutex_lock(&e->lock);
-        Ctr *c = engine_find_locked(e, ID_PARAM(req), err);
-        if (!c) {
+        Ctr *c;
+        if ((r = engine_take_locked(e, ID_PARAM(req), &c, err)) < 0) {
                 pthread_mutex_unlock(&e->lock);
-                return -ENOENT;
+                return r;
         }
-        if (rp && json_is_object(rp) &&
-            json_is_true(json_object_get(c->host_config, "AutoRemove"))) {
-                const char *n = json_string_value(json_object_get(rp, "Name"));
-                if (n && *n && !STREQ(n, "no")) {
-                        r = error_set(err, EINVAL,
-                                      "Restart policy cannot be updated because "
-                                      "AutoRemove is enabled for the container");
-                        pthread_mutex_unlock(&e->lock);
-                        return r;
-                }
-        }
+        char id[65];
+        memcpy(id, c->id, sizeof(id));
+        BerthError *uerr = NULL;
         json_t *hc = json_deep_copy(c->host_config);
-        const char *key;
-        json_t *v;
-        json_object_foreach(body, key, v)
-        {
-                if (!json_is_null(v))
-                        json_object_set(hc, key, v);
+        if (!hc)
+                hc = json_object();
+        BerthError *merr = NULL;
+        if ((r = update_check(hc, body, &merr)) < 0) {
+                r = error_set(err, merr->code, "Cannot update container %s: %s", id, merr->message);
+                error_free(merr);
+                json_decref(hc);
+                goto out;
+        }
+        update_apply(hc, body);
+        /* a running (or paused) container gets the new limits at once; the
+         * bundle keeps them for the next start */
+        bool live = c->state == ENGINE_RUNNING || c->state == ENGINE_PAUSED;
+        RtResources res = {0};
+        update_resources(body, &res);
+        pthread_mutex_unlock(&e->lock);
+        r = live ? rt_container_update(e->runtime_root, id, &res, &uerr) : 0;
+        if (r >= 0)
+                r = update_bundle(e, id, &res, &uerr);
+        pthread_mutex_lock(&e->lock);
+        if (r < 0) {
+                /* the stored config stays as it was */
+                r = error_set(err, EIO, "Cannot update container %s: %s", id,
+                              uerr && uerr->message ? uerr->message : strerror(-r));
+                json_decref(hc);
+                goto out;
+        }
+        /* the next start builds its config from the create request: it
+         * gets the same changes (the checks above hold for it too) */
+        json_t *req_copy = json_deep_copy(c->request);
+        if (req_copy) {
+                json_t *rhc = json_object_get(req_copy, "HostConfig");
+                if (!json_is_object(rhc)) {
+                        json_object_set_new(req_copy, "HostConfig", json_object());
+                        rhc = json_object_get(req_copy, "HostConfig");
+                }
+                update_apply(rhc, body);
+                json_decref(c->request);
+                c->request = req_copy;
         }
         json_decref(c->host_config);
         c->host_config = hc;
         engine_save_locked(e, c);
         engine_ctr_event_locked(e, c, "update", NULL);
+out:
+        engine_release_locked(e, c);
+        ctr_unref(c);
         pthread_mutex_unlock(&e->lock);
-        return api_reply_json(req, 200, json_pack("{s:[]}", "Warnings"));
+        error_free(uerr);
+        if (r < 0)
+                return r;
+        return api_reply_json(req, 200, json_pack("{s:O}", "Warnings", warnings));
 }
 
 int api_containers_register(Engine *e, ApiRouter *r, BerthError **err)

@@ -36,6 +36,7 @@
 #include "daemon/api.h"
 #include "daemon/api_exec_proc.h"
 #include "daemon/api_routes.h"
+#include "daemon/engine_internal.h"
 #include "monitor/monitor.h"
 #include "runtime/container.h"
 
@@ -113,6 +114,49 @@ static void rec_add(ExecRec *r)
                 rec_unref(drop);
                 drop = n;
         }
+}
+
+/* Forgets every instance of the container (it was removed): their IDs
+ * answer 404 from now on; sessions still running keep their reference. */
+void api_exec_forget_container(const char *container_id)
+{
+        ExecRec *drop = NULL;
+        pthread_mutex_lock(&execs_lock);
+        for (ExecRec **p = &execs; *p;) {
+                ExecRec *x = *p;
+                if (STREQ(x->container_id, container_id)) {
+                        *p = x->next;
+                        x->next = drop;
+                        drop = x;
+                        continue;
+                }
+                p = &x->next;
+        }
+        pthread_mutex_unlock(&execs_lock);
+        while (drop) {
+                ExecRec *n = drop->next;
+                rec_unref(drop);
+                drop = n;
+        }
+}
+
+json_t *api_exec_container_ids(const char *container_id)
+{
+        json_t *ids = json_array();
+        if (!ids)
+                return NULL;
+        pthread_mutex_lock(&execs_lock);
+        /* the list is newest first; Docker's order is no order: show the
+         * oldest first */
+        for (ExecRec *x = execs; x; x = x->next)
+                if (STREQ(x->container_id, container_id) && !x->exited)
+                        json_array_insert_new(ids, 0, json_string(x->id));
+        pthread_mutex_unlock(&execs_lock);
+        if (json_array_size(ids) == 0) {
+                json_decref(ids);
+                return json_null();
+        }
+        return ids;
 }
 
 static int random_id(char id[65])
@@ -267,6 +311,16 @@ static int h_create(ApiRequest *req, void *ud, BerthError **err)
         }
         rec->refs++; /* ours, beside the list's */
         rec_add(rec);
+        /* a removal that ran since the check above forgot the container's
+         * instances before this one was added: no record outlives it */
+        EngineContainer *still = NULL;
+        if (engine_container_get(e, cid, &still, NULL) < 0) {
+                api_exec_forget_container(cid);
+                rec_unref(rec);
+                return error_set(err, ENOENT, "No such container: %s",
+                                 api_request_param(req, "id"));
+        }
+        engine_container_free(still);
         exec_event(rec, "exec_create", NULL);
         r = api_reply_json(req, 201, json_pack("{s:s}", "Id", rec->id));
         rec_unref(rec);
@@ -491,7 +545,7 @@ static int launch(ExecSession *s, const Launch *l, BerthError **err)
                 return -ENOMEM;
         }
         _cleanup_json_ json_t *doc = json_incref(proc);
-        if ((r = json_dump_file_atomic(s->process_path, doc, err)) < 0)
+        if ((r = json_dump_file_replace(s->process_path, doc, err)) < 0)
                 return r;
 
         bool attach_in = !l->detach && json_is_true(json_object_get(cfg, "AttachStdin"));

@@ -43,7 +43,7 @@ int daemon_pidfile_write(const char *path, BerthError **err)
 {
         char buf[32];
         int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-        return write_file_atomic(path, buf, (size_t)len, 0644, err);
+        return write_file_replace(path, buf, (size_t)len, 0644, err);
 }
 
 void daemon_pidfile_remove(const char *path)

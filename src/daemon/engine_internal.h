@@ -162,6 +162,11 @@ typedef struct EngineFilterCtx {
         int64_t before, since; /* created bounds (ns); 0 = none */
         char **ancestor_ids;   /* image IDs the ancestor filter resolved to */
 } EngineFilterCtx;
+/* A publish/expose filter value or a port key: "80", "80/udp",
+ * "8000-8080[/proto]" (protocol tcp when absent). -EINVAL, or -ERANGE for
+ * a range that ends before it starts. */
+int engine_port_range_parse(const char *value, unsigned *ret_start, unsigned *ret_end, char *proto,
+                            size_t proto_len);
 /* Validates the filter names and values for GET /containers/json. */
 int engine_filters_check(json_t *filters, BerthError **err);
 bool engine_filter_match(const Ctr *c, json_t *filters, const EngineFilterCtx *fc);
@@ -218,6 +223,14 @@ int engine_pause(Engine *e, const char *name, bool pause, BerthError **err);
 int engine_rename(Engine *e, const char *name, const char *new_name, BerthError **err);
 /* Parses "SIGKILL", "KILL", "9"; -EINVAL. */
 int engine_signal_parse(const char *s, int *ret);
+
+/* ---- api_exec.c (the exec instances, kept in memory) ---- */
+/* The IDs of the container's exec instances that have not exited (a JSON
+ * array, oldest first), or JSON null when there are none, as Docker's
+ * ExecIDs. */
+json_t *api_exec_container_ids(const char *container_id);
+/* Drops the container's exec instances: called when it is removed. */
+void api_exec_forget_container(const char *container_id);
 
 /* ---- engine_events.c ---- */
 void engine_events_init(Engine *e);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "daemon/api_router.h"
 #include "daemon/engine_internal.h"
 
@@ -17,10 +19,78 @@ static const char *const list_filters[] = {
     "volume", "network", "publish", "expose", "health", "isolation", "is-task", NULL,
 };
 
+/* "80", "80/udp", "8000-8080", "8000-8080/tcp" (nat.SplitProtoPort and
+ * ParsePortRange): the protocol defaults to tcp. */
+int engine_port_range_parse(const char *value, unsigned *ret_start, unsigned *ret_end, char *proto,
+                            size_t proto_len)
+{
+        if (!value || !*value || value[0] == '/')
+                return -EINVAL;
+        const char *slash = strchr(value, '/');
+        size_t port_len = slash ? (size_t)(slash - value) : strlen(value);
+        const char *pr = slash && slash[1] ? slash + 1 : "tcp";
+        if (strchr(pr, '/') || strlen(pr) >= proto_len)
+                return -EINVAL;
+        char port[32];
+        if (port_len == 0 || port_len >= sizeof(port))
+                return -EINVAL;
+        memcpy(port, value, port_len);
+        port[port_len] = '\0';
+        unsigned long v[2];
+        char *part = port, *dash = strchr(port, '-');
+        if (dash)
+                *dash = '\0';
+        for (int k = 0; k < 2; k++) {
+                const char *t = k == 0 ? part : dash ? dash + 1 : part;
+                char *end;
+                if (!*t || *t < '0' || *t > '9')
+                        return -EINVAL;
+                errno = 0;
+                v[k] = strtoul(t, &end, 10);
+                if (errno || *end || v[k] > 65535)
+                        return -EINVAL;
+        }
+        if (v[1] < v[0])
+                return -ERANGE;
+        *ret_start = (unsigned)v[0];
+        *ret_end = (unsigned)v[1];
+        snprintf(proto, proto_len, "%s", pr);
+        return 0;
+}
+
+static int check_port_filter(json_t *filters, const char *key, BerthError **err)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(filters, key), i, v)
+        {
+                const char *s = json_string_value(v);
+                unsigned a, b;
+                char proto[16];
+                if (s && strchr(s, ':'))
+                        return error_set(err, EINVAL, "filter for '%s' should not contain ':': %s",
+                                         key, s);
+                int r = engine_port_range_parse(s, &a, &b, proto, sizeof(proto));
+                if (r == -ERANGE)
+                        return error_set(err, EINVAL,
+                                         "error while looking up for %s %s: invalid range "
+                                         "specified for port: %s",
+                                         key, s, s);
+                if (r < 0)
+                        return error_set(err, EINVAL,
+                                         "error while looking up for %s %s: invalid port '%s'", key,
+                                         s ? s : "", s ? s : "");
+        }
+        return 0;
+}
+
 int engine_filters_check(json_t *filters, BerthError **err)
 {
         int r = api_filters_validate(filters, list_filters, err);
         if (r < 0)
+                return r;
+        if ((r = check_port_filter(filters, "publish", err)) < 0 ||
+            (r = check_port_filter(filters, "expose", err)) < 0)
                 return r;
         size_t i;
         json_t *v;
@@ -115,6 +185,62 @@ static bool string_in(json_t *values, const char *s)
         return false;
 }
 
+/* Whether a key of ports ("80/tcp", or a range) lies in a range of a
+ * filter value: Docker's publish (HostConfig.PortBindings) and expose
+ * (Config.ExposedPorts) filters. */
+static bool ports_match(json_t *values, json_t *ports)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v)
+        {
+                unsigned fa, fb;
+                char fproto[16];
+                if (engine_port_range_parse(json_string_value(v), &fa, &fb, fproto,
+                                            sizeof(fproto)) < 0)
+                        continue;
+                const char *key;
+                json_t *ignored;
+                json_object_foreach(ports, key, ignored)
+                {
+                        unsigned pa, pb;
+                        char pproto[16];
+                        if (engine_port_range_parse(key, &pa, &pb, pproto, sizeof(pproto)) < 0)
+                                continue;
+                        if (strcasecmp(pproto, fproto) == 0 && pa <= fb && fa <= pb)
+                                return true;
+                }
+        }
+        return false;
+}
+
+static json_t *mounts_json(const Ctr *c);
+
+/* Docker's volume filter: a mount's volume name (a bind's source) or its
+ * destination. */
+static bool volumes_match(json_t *values, const Ctr *c)
+{
+        _cleanup_json_ json_t *mounts = mounts_json(c);
+        size_t i, k;
+        json_t *v, *m;
+        json_array_foreach(values, i, v)
+        {
+                const char *want = json_string_value(v);
+                if (!want)
+                        continue;
+                json_array_foreach(mounts, k, m)
+                {
+                        const char *name = json_string_value(json_object_get(m, "Name"));
+                        const char *src = json_string_value(json_object_get(m, "Source"));
+                        const char *dst = json_string_value(json_object_get(m, "Destination"));
+                        if ((dst && STREQ(dst, want)) ||
+                            (name && *name ? STREQ(name, want) : src && STREQ(src, want)))
+                                return true;
+                }
+        }
+        return false;
+}
+
 bool engine_filter_match(const Ctr *c, json_t *filters, const EngineFilterCtx *fc)
 {
         json_t *f;
@@ -167,6 +293,14 @@ bool engine_filter_match(const Ctr *c, json_t *filters, const EngineFilterCtx *f
                 if (!string_in(f, mode))
                         return false;
         }
+        if ((f = json_object_get(filters, "publish")) && json_array_size(f) &&
+            !ports_match(f, json_object_get(c->host_config, "PortBindings")))
+                return false;
+        if ((f = json_object_get(filters, "expose")) && json_array_size(f) &&
+            !ports_match(f, json_object_get(c->config, "ExposedPorts")))
+                return false;
+        if ((f = json_object_get(filters, "volume")) && json_array_size(f) && !volumes_match(f, c))
+                return false;
         if ((f = json_object_get(filters, "is-task")) && json_array_size(f) &&
             !string_in(f, "false") && !string_in(f, "0"))
                 return false;

@@ -15,6 +15,7 @@
 #include "common/strv.h"
 #include "daemon/engine_internal.h"
 #include "daemon/engine_net.h"
+#include "daemon/specgen.h"
 #include "network/network.h"
 
 /* The request the network manager needs, from the container's record. */
@@ -30,7 +31,7 @@ static void net_request(const Ctr *c, NetContainerRequest *r)
             .publish_all = json_is_true(json_object_get(hc, "PublishAllPorts")),
             .exposed_ports = json_object_get(c->config, "ExposedPorts"),
             .same_ports = json_object_get(hc, "BerthSamePorts"),
-            .links = json_object_get(hc, "Links"),
+            /* legacy links are the engine's (engine_links.c) */
         };
         r->endpoints_config =
             json_object_get(json_object_get(c->request, "NetworkingConfig"), "EndpointsConfig");
@@ -69,32 +70,43 @@ static int patch_env(const char *ctr_dir, char **env, BerthError **err)
                 if (!replaced)
                         json_array_append_new(penv, json_string(*kv));
         }
-        return json_dump_file_atomic(path, spec, err);
+        return json_dump_file_replace(path, spec, err);
 }
 
-/* /etc/hosts: the container's own name now points to its address (specgen
- * wrote it as 127.0.0.1, the last line), then links. */
-static int patch_hosts(const char *ctr_dir, const char *extra, BerthError **err)
+/* The addresses of the network's hosts lines ("<addr>\t<names>\n"). */
+static char **own_addresses(const char *lines)
 {
-        if (!extra || !*extra)
-                return 0;
-        _cleanup_free_ char *path = NULL, *text = NULL, *out = NULL;
-        if (asprintf(&path, "%s/hosts", ctr_dir) < 0)
-                return error_set(err, ENOMEM, "out of memory");
-        int r = read_file(path, &text, NULL, err);
-        if (r < 0)
-                return r;
-        size_t n = strlen(text);
-        if (n > 0 && text[n - 1] == '\n') {
-                char *last = text + n - 1;
-                while (last > text && last[-1] != '\n')
-                        last--;
-                if (strncmp(last, "127.0.0.1\t", 10) == 0 && !strstr(last, "localhost"))
-                        *last = '\0';
+        char **addrs = NULL;
+        for (const char *l = lines; l && *l;) {
+                size_t n = strcspn(l, "\t\n");
+                _cleanup_free_ char *a = strndup(l, n);
+                if (!a || (n > 0 && strv_push(&addrs, TAKE_PTR(a)) < 0))
+                        return strv_free(addrs);
+                l = strchr(l, '\n');
+                l = l ? l + 1 : NULL;
         }
-        if (asprintf(&out, "%s%s", text, extra) < 0)
+        return addrs ? addrs : calloc(1, sizeof(char *));
+}
+
+/* /etc/hosts, written once now that the addresses are known: Docker's
+ * layout (specgen_write_hosts) with the links' lines and the container's
+ * own addresses. Untouched when the container has no network of ours. */
+static int write_hosts(const Ctr *c, const char *ctr_dir, const char *net_lines,
+                       const char *link_lines, BerthError **err)
+{
+        if ((!net_lines || !*net_lines) && (!link_lines || !*link_lines))
+                return 0;
+        _cleanup_strv_free_ char **addrs = own_addresses(net_lines);
+        if (!addrs)
                 return error_set(err, ENOMEM, "out of memory");
-        return write_file_atomic(path, out, strlen(out), 0644, err);
+        SpecgenInput in = {
+            .id = c->id,
+            .name = c->name[0] == '/' ? c->name + 1 : c->name,
+            .request = c->request,
+            .config = c->config,
+            .container_dir = ctr_dir,
+        };
+        return specgen_write_hosts(&in, link_lines, addrs, err);
 }
 
 /* resolv.conf: the embedded DNS server replaces the nameservers; search
@@ -127,13 +139,14 @@ static int patch_resolv(const char *ctr_dir, char **dns, bool in_place, BerthErr
                         ? error_set_errno(err, errno, "rewriting %s", path)
                         : 0;
         } else {
-                r = write_file_atomic(path, out, len, 0644, err);
+                r = write_file_replace(path, out, len, 0644, err);
         }
         free(out);
         return r;
 }
 
-int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, BerthError **err)
+int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, const char *link_hosts,
+                       BerthError **err)
 {
         NetContainerRequest req;
         pthread_mutex_lock(&e->lock);
@@ -151,19 +164,19 @@ int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, BerthError **err)
                 net_request(&copy, &req);
                 r = net_container_prepare(e->net, &req, &prep, err);
         }
+        if (r >= 0)
+                r = patch_env(ctr_dir, prep->env, err);
+        if (r >= 0)
+                r = write_hosts(&copy, ctr_dir, prep->hosts_extra, link_hosts, err);
+        if (r >= 0)
+                r = patch_resolv(ctr_dir, prep->dns, false, err);
         json_decref(copy.request);
         json_decref(copy.config);
         json_decref(copy.host_config);
         free(copy.name);
-        if (r < 0)
-                return r;
-        r = patch_env(ctr_dir, prep->env, err);
-        if (r >= 0)
-                r = patch_hosts(ctr_dir, prep->hosts_extra, err);
-        if (r >= 0)
-                r = patch_resolv(ctr_dir, prep->dns, false, err);
+        bool prepared = prep != NULL;
         net_container_prep_free(prep);
-        if (r < 0)
+        if (r < 0 && prepared)
                 (void)net_container_unplug(e->net, c->id, NULL);
         return r;
 }

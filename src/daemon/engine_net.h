@@ -8,9 +8,11 @@
 #include "daemon/engine_internal.h"
 
 /* Before the monitor creates the container: addresses and host ports are
- * allocated, and the bundle's env, hosts and resolv.conf get what the
- * networks need. */
-int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, BerthError **err);
+ * allocated, and the bundle's env and resolv.conf get what the networks
+ * need; /etc/hosts is written in full with the container's addresses and
+ * link_hosts (legacy links' lines, engine_links.h; may be NULL). */
+int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, const char *link_hosts,
+                       BerthError **err);
 /* Once the container's init exists (pid), before its process starts. */
 int engine_net_plug(Engine *e, const char *id, pid_t pid, BerthError **err);
 /* When it has exited, or is removed: never fails (logs). */

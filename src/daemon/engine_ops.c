@@ -357,6 +357,11 @@ int engine_remove(Engine *e, const char *name, bool force, bool volumes, BerthEr
         c->busy = false;
         pthread_cond_broadcast(&e->cond);
         ctr_unref(c); /* the list's reference */
+        ctr_unref(c);
+        pthread_mutex_unlock(&e->lock);
+        /* its exec instances go with it (outside the engine's lock) */
+        api_exec_forget_container(id);
+        return 0;
 out:
         ctr_unref(c);
         pthread_mutex_unlock(&e->lock);

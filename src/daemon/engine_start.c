@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "daemon/engine_internal.h"
+#include "daemon/engine_links.h"
 #include "daemon/engine_net.h"
 #include "daemon/specgen.h"
 #include "monitor/monitor.h"
@@ -92,9 +93,11 @@ static int resolve_ns(void *userdata, const char *container, const char *ns_type
         return 0;
 }
 
-int engine_write_bundle(Engine *e, const char *id, const char *name, json_t *request,
+/* specgen_build into <container_dir>/config.json; link_env: the legacy
+ * links' variables of this start (NULL at create). */
+static int write_bundle(Engine *e, const char *id, const char *name, json_t *request,
                         json_t *config, json_t *image_config, const char *rootfs,
-                        const char *container_dir, BerthError **err)
+                        const char *container_dir, char *const *link_env, BerthError **err)
 {
         json_t *hc = json_object_get(request, "HostConfig");
         const char *cgp = json_string_value(json_object_get(hc, "CgroupParent"));
@@ -111,6 +114,7 @@ int engine_write_bundle(Engine *e, const char *id, const char *name, json_t *req
             .netns_path = NULL,
             .resolve_ns = resolve_ns,
             .resolve_userdata = e,
+            .link_env = link_env,
         };
         _cleanup_json_ json_t *spec = NULL;
         int r = specgen_build(&in, &spec, err);
@@ -119,7 +123,19 @@ int engine_write_bundle(Engine *e, const char *id, const char *name, json_t *req
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/config.json", container_dir) < 0)
                 return -ENOMEM;
-        return json_dump_file_atomic(path, spec, err);
+        return json_dump_file_replace(path, spec, err);
+}
+
+int engine_write_bundle(Engine *e, const char *id, const char *name, json_t *request,
+                        json_t *config, json_t *image_config, const char *rootfs,
+                        const char *container_dir, BerthError **err)
+{
+        /* At create, as Docker registers links: their targets must exist. */
+        int r = engine_links_check(e, json_object_get(request, "HostConfig"), err);
+        if (r < 0)
+                return r;
+        return write_bundle(e, id, name, request, config, image_config, rootfs, container_dir, NULL,
+                            err);
 }
 
 int engine_seal_helper(const char *path)
@@ -152,6 +168,8 @@ int engine_seal_helper(const char *path)
         return mfd;
 }
 
+/* Whether the bundle depends on other containers as they are now: their
+ * namespaces (container:X modes) or, for legacy links, their addresses. */
 static bool needs_rebuild(json_t *hc)
 {
         const char *keys[] = {"PidMode", "IpcMode", "UTSMode", "NetworkMode"};
@@ -160,7 +178,7 @@ static bool needs_rebuild(json_t *hc)
                 if (v && strncmp(v, "container:", 10) == 0)
                         return true;
         }
-        return false;
+        return engine_links_apply(hc);
 }
 
 /* ---- monitor ---- */
@@ -381,6 +399,8 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
         _cleanup_json_ json_t *created = NULL, *started = NULL;
         pid_t mon_pid = 0;
         bool net_prepared = false;
+        bool plain_error = false; /* why is Docker's own message, unprefixed */
+        _cleanup_(engine_links_clear) EngineLinks links = {0};
 
         pthread_mutex_lock(&e->lock);
         memcpy(p.id, c->id, 65);
@@ -407,6 +427,14 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
                 goto fail;
         }
 
+        /* Linked containers must run now: their addresses go into the
+         * environment and /etc/hosts. */
+        r = engine_links_resolve(e, p.name, p.host_config, &links, &why);
+        if (r < 0) {
+                plain_error = true;
+                goto fail;
+        }
+
         r = img_store_container_mount(e->images, p.image_id, p.id, p.ctr_dir, &rootfs, &why);
         if (r < 0) {
                 error_prefix(&why, "mount the root filesystem");
@@ -416,12 +444,15 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
                 r = -ENOMEM;
                 goto fail_mounted;
         }
-        if (needs_rebuild(p.host_config) || access(cfg_path, F_OK) < 0) {
+        /* The bundle is written without fsync (see write_file_replace): after a
+         * power loss it may be missing or empty, and is then made again. */
+        struct stat cfg_st;
+        if (needs_rebuild(p.host_config) || stat(cfg_path, &cfg_st) < 0 || cfg_st.st_size == 0) {
                 ImgImage *img = NULL;
                 r = img_store_get(e->images, p.image_id, &img, &why);
                 if (r >= 0) {
-                        r = engine_write_bundle(e, p.id, p.name, p.request, p.config, img->config,
-                                                rootfs, p.ctr_dir, &why);
+                        r = write_bundle(e, p.id, p.name, p.request, p.config, img->config, rootfs,
+                                         p.ctr_dir, links.env, &why);
                         img_image_free(img);
                 }
                 if (r < 0)
@@ -440,7 +471,7 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
         }
 
         /* Addresses and host ports before the monitor reads the bundle. */
-        r = engine_net_prepare(e, c, p.ctr_dir, &why);
+        r = engine_net_prepare(e, c, p.ctr_dir, links.hosts, &why);
         if (r < 0)
                 goto fail_mounted;
         net_prepared = true;
@@ -566,7 +597,9 @@ fail:
         start_failed_locked(e, c, why, r);
         pthread_mutex_unlock(&e->lock);
         log_debug("container %.12s: start failed: %s", p.id, why ? why->message : "?");
-        if (why) {
+        if (why && plain_error) {
+                error_set(err, why->code, "%s", why->message);
+        } else if (why) {
                 int code = why->code;
                 if (code == ENOENT || code == EACCES)
                         code = EINVAL; /* Docker: 400 for a command that cannot run */

@@ -3,6 +3,7 @@
  * serves them on its unix sockets until SIGTERM/SIGINT. Containers keep
  * running when berthd stops (live restore). */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,9 +22,31 @@
 #include "daemon/engine.h"
 #include "daemon/sysinfo.h"
 #include "git-commit.h"
+#include "runtime/container.h"
+
+extern char **environ;
 
 DEFINE_CLEANUP(ApiServer, api_server_free)
 DEFINE_CLEANUP(Engine, engine_free)
+
+/* Helpers found next to berthd's binary on disk or, in the build tree, in
+ * ../<subdir>/; NULL leaves the search to the engine. */
+static char *helper_near(const char *origin, const char *name, const char *subdir)
+{
+        if (!origin)
+                return NULL;
+        const char *slash = strrchr(origin, '/');
+        int dir = (int)(slash - origin);
+        char *p = NULL;
+        if (asprintf(&p, "%.*s/%s", dir, origin, name) >= 0 && access(p, X_OK) == 0)
+                return p;
+        free(p);
+        p = NULL;
+        if (asprintf(&p, "%.*s/../%s/%s", dir, origin, subdir, name) >= 0 && access(p, X_OK) == 0)
+                return p;
+        free(p);
+        return NULL;
+}
 
 /* Serves until SIGTERM/SIGINT. The signals are taken synchronously by this
  * thread; every thread the server starts inherits the blocked mask. */
@@ -77,7 +100,7 @@ static int serve(DaemonConfig *c, const ApiSystemInfo *info, Engine *engine, Ber
         }
 }
 
-static int run(DaemonConfig *c, BerthError **err)
+static int run(DaemonConfig *c, const char *origin, BerthError **err)
 {
         int r = mkdir_p(c->exec_root, 0700, err);
         if (r < 0)
@@ -106,10 +129,14 @@ static int run(DaemonConfig *c, BerthError **err)
                 sigaddset(&set, SIGHUP);
                 pthread_sigmask(SIG_BLOCK, &set, NULL);
                 signal(SIGPIPE, SIG_IGN);
+                _cleanup_free_ char *monitor = helper_near(origin, "berth-monitor", "monitor");
+                _cleanup_free_ char *init = helper_near(origin, "berth-init", "init");
                 EngineConfig ec = {
                     .data_root = c->data_root,
                     .exec_root = c->exec_root,
                     .storage_driver = c->storage_driver,
+                    .monitor_path = monitor,
+                    .init_path = init,
                     .debug = c->debug,
                     .bridge = c->bridge,
                     .bip = c->bip,
@@ -136,6 +163,9 @@ static int run(DaemonConfig *c, BerthError **err)
 
 int main(int argc, char **argv)
 {
+        /* One malloc arena per request thread would keep megabytes of freed
+         * memory resident for an idle daemon; two are enough for berthd. */
+        mallopt(M_ARENA_MAX, 2);
         log_set_program("berthd");
         log_set_level(LOG_LEVEL_INFO);
         _cleanup_error_ BerthError *err = NULL;
@@ -152,10 +182,20 @@ int main(int argc, char **argv)
                 printf("berthd version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
                 return 0;
         }
+        /* CVE-2019-5736: `exec` forks from berthd and enters the container,
+         * where "#!/proc/self/exe" would run berthd's binary and let the
+         * container reopen it for writing. Run from a sealed memfd copy
+         * instead; the helpers are then looked for next to the original. */
+        _cleanup_free_ char *origin = NULL;
+        int r = rt_ensure_sealed_exe_origin(argv, environ, "berthd", &origin);
+        if (r < 0) {
+                log_error("re-execute %s from a sealed copy: %s", argv[0], strerror(-r));
+                return 1;
+        }
         LogLevel level = LOG_LEVEL_INFO;
         log_level_parse(c->log_level, &level);
         log_set_level(c->debug ? LOG_LEVEL_DEBUG : level);
-        if (run(c, &err) < 0) {
+        if (run(c, origin, &err) < 0) {
                 log_error("%s", err && err->message ? err->message : "failed");
                 return 1;
         }

@@ -572,8 +572,8 @@ static int build_namespaces(const SpecgenInput *in, json_t *hc, json_t *linux_,
         return 0;
 }
 
-/* ReplaceOrAppendEnvValues(defaults, Config.Env). */
-static json_t *build_env(json_t *config, const char *hostname)
+/* ReplaceOrAppendEnvValues(defaults and links, Config.Env). */
+static json_t *build_env(json_t *config, const char *hostname, char *const *link_env)
 {
         _cleanup_strv_free_ char **env = NULL;
         strv_append(&env, "PATH=" SG_DEFAULT_PATH);
@@ -582,6 +582,8 @@ static json_t *build_env(json_t *config, const char *hostname)
                 strv_push(&env, TAKE_PTR(h));
         if (sg_bool(config, "Tty"))
                 strv_append(&env, "TERM=xterm");
+        STRV_FOREACH(kv, (char **)link_env)
+        strv_append(&env, *kv);
         size_t i;
         json_t *v;
         json_array_foreach(sg_array(config, "Env"), i, v)
@@ -868,7 +870,7 @@ int specgen_build(const SpecgenInput *in, json_t **ret_spec, BerthError **err)
         r = build_args(in, hc, process, mounts, err);
         if (r < 0)
                 return r;
-        json_object_set_new(process, "env", build_env(config, hostname));
+        json_object_set_new(process, "env", build_env(config, hostname, in->link_env));
         const char *cwd = sg_str(config, "WorkingDir");
         if (!cwd || !*cwd)
                 cwd = "/";

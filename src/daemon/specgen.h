@@ -48,6 +48,10 @@ typedef struct SpecgenInput {
         const char *netns_path;    /* a network namespace to join (host: NULL + host mode) */
         SpecgenNsResolver resolve_ns;
         void *resolve_userdata;
+        /* Legacy links' KEY=VALUE (engine_links.h), known at start: placed
+         * as Docker places them, after PATH, HOSTNAME and TERM and before
+         * Config.Env, which overrides them. NULL = none. */
+        char *const *link_env;
 } SpecgenInput;
 
 /* Builds the OCI config: Docker's default capabilities (bounded by the
@@ -65,8 +69,19 @@ int specgen_build(const SpecgenInput *in, json_t **ret_spec, BerthError **err);
 
 /* Writes <container_dir>/hostname, hosts and resolv.conf (from the host's,
  * with 127.0.0.x nameservers dropped as Docker does, or --dns/--dns-search/
- * --dns-option; --add-host entries in hosts). Called by specgen_build. */
+ * --dns-option; --add-host entries in hosts). Called by specgen_build:
+ * hosts has no line for the container's own name yet, as its addresses
+ * come at start (specgen_write_hosts). */
 int specgen_write_etc_files(const SpecgenInput *in, BerthError **err);
+
+/* Writes <container_dir>/hosts in Docker's layout, once the container's
+ * addresses are known: the localhost and IPv6 records, --add-host entries,
+ * then link_lines ("IP\tnames\n" of legacy links, may be NULL), then one
+ * line per own address "<addr>\t<hostname>" (the FQDN and the bare name when
+ * the name or Domainname has a domain). With host networking the host's
+ * hosts file is kept whatever the arguments. */
+int specgen_write_hosts(const SpecgenInput *in, const char *link_lines, char *const *own_addrs,
+                        BerthError **err);
 
 /* Docker's default seccomp profile as an OCI linux.seccomp object, for the
  * given capabilities (some syscalls are allowed only with a capability). */

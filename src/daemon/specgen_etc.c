@@ -1,8 +1,9 @@
 /* <container_dir>/hostname, hosts and resolv.conf, written as Docker writes
  * them (libnetwork/etchosts, libnetwork/internal/resolvconf): the default
- * localhost and IPv6 records plus --add-host entries and the container's
- * own name; the host's resolv.conf without localhost nameservers (Docker's
- * defaults when none remain), or --dns/--dns-search/--dns-option. */
+ * localhost and IPv6 records plus --add-host entries, and at start legacy
+ * links and the container's own addresses; the host's resolv.conf without
+ * localhost nameservers (Docker's defaults when none remain), or
+ * --dns/--dns-search/--dns-option. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -92,12 +93,31 @@ int sg_validate_extra_host(const char *val, BerthError **err)
         return 0;
 }
 
-static int build_hosts(const SpecgenInput *in, json_t *hc, const char *hostname, Buf *b,
-                       BerthError **err)
+/* The names of the container's own lines, as libnetwork's makeHostsRecs:
+ * the FQDN (hostname + Domainname), then the bare name if it has a dot. */
+static char *own_names(const SpecgenInput *in, const char *hostname)
+{
+        const char *dn = sg_str(in->config, "Domainname");
+        char *fqdn = NULL;
+        if (asprintf(&fqdn, "%s%s%s", hostname, dn && *dn ? "." : "", dn ? dn : "") < 0)
+                return NULL;
+        const char *dot = strchr(fqdn, '.');
+        if (!dot)
+                return fqdn;
+        char *names = NULL;
+        if (asprintf(&names, "%s %.*s", fqdn, (int)(dot - fqdn), fqdn) < 0)
+                names = NULL;
+        free(fqdn);
+        return names;
+}
+
+static int build_hosts(const SpecgenInput *in, json_t *hc, const char *hostname,
+                       const char *link_lines, char *const *own_addrs, Buf *b, BerthError **err)
 {
         SgMode net = sg_parse_mode('n', sg_str(hc, "NetworkMode"), NULL);
-        if (net == SG_MODE_HOST) {
-                /* host networking: the host's own hosts file */
+        /* Host networking: the host's own hosts file, unless --add-host
+         * asks for entries that may override it (libnetwork). */
+        if (net == SG_MODE_HOST && json_array_size(sg_array(hc, "ExtraHosts")) == 0) {
                 _cleanup_free_ char *host = NULL;
                 if (read_file("/etc/hosts", &host, NULL, NULL) >= 0)
                         buf_add(b, "%s", host);
@@ -133,14 +153,18 @@ static int build_hosts(const SpecgenInput *in, json_t *hc, const char *hostname,
                 }
                 buf_add(b, "%.*s\t%.*s\n", (int)iplen, ip, (int)(c - e), e);
         }
-        if (net != SG_MODE_HOST && net != SG_MODE_NONE && net != SG_MODE_CONTAINER) {
-                /* The container's own name. Until networking gives it an
-                 * address, it resolves to loopback. */
-                const char *dn = sg_str(in->config, "Domainname");
-                if (dn && *dn)
-                        buf_add(b, "127.0.0.1\t%s.%s %s\n", hostname, dn, hostname);
-                else
-                        buf_add(b, "127.0.0.1\t%s\n", hostname);
+        if (net == SG_MODE_HOST)
+                return 0;
+        /* Links come as extra hosts after --add-host, the container's own
+         * addresses last (libnetwork's buildHostsFile). */
+        if (link_lines)
+                buf_add(b, "%s", link_lines);
+        if (own_addrs && *own_addrs) {
+                _cleanup_free_ char *names = own_names(in, hostname);
+                if (!names)
+                        return error_set(err, ENOMEM, "out of memory");
+                STRV_FOREACH(a, (char **)own_addrs)
+                buf_add(b, "%s\t%s\n", *a, names);
         }
         return 0;
 }
@@ -259,7 +283,7 @@ static int write_one(const char *dir, const char *name, Buf *b, BerthError **err
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        return write_file_atomic(path, b->s ? b->s : "", b->len, 0644, err);
+        return write_file_replace(path, b->s ? b->s : "", b->len, 0644, err);
 }
 
 int specgen_write_etc_files(const SpecgenInput *in, BerthError **err)
@@ -272,7 +296,7 @@ int specgen_write_etc_files(const SpecgenInput *in, BerthError **err)
                 return error_set(err, ENOMEM, "out of memory");
         Buf h = {0}, hosts = {0}, resolv = {0};
         buf_add(&h, "%s\n", hostname);
-        int r = build_hosts(in, hc, hostname, &hosts, err);
+        int r = build_hosts(in, hc, hostname, NULL, NULL, &hosts, err);
         if (r >= 0)
                 r = build_resolv(hc, &resolv, err);
         if (r >= 0)
@@ -284,5 +308,22 @@ int specgen_write_etc_files(const SpecgenInput *in, BerthError **err)
         free(h.s);
         free(hosts.s);
         free(resolv.s);
+        return r < 0 ? r : 0;
+}
+
+int specgen_write_hosts(const SpecgenInput *in, const char *link_lines, char *const *own_addrs,
+                        BerthError **err)
+{
+        if (!in || !in->container_dir)
+                return 0;
+        _cleanup_free_ char *hostname = sg_hostname(in);
+        if (!hostname)
+                return error_set(err, ENOMEM, "out of memory");
+        Buf hosts = {0};
+        int r = build_hosts(in, sg_host_config(in->request), hostname, link_lines, own_addrs,
+                            &hosts, err);
+        if (r >= 0)
+                r = write_one(in->container_dir, "hosts", &hosts, err);
+        free(hosts.s);
         return r < 0 ? r : 0;
 }

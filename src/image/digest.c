@@ -1,18 +1,22 @@
-/* Digest parsing (go-digest rules) and hashing through OpenSSL EVP. */
+/* Digest parsing (go-digest rules) and hashing through GNU Nettle: berthd
+ * loads it anyway (gnutls), and libcrypto would cost megabytes of RSS. */
 #include "image/digest.h"
 #include "common/cleanup.h"
 #include "image/quote.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 struct ImgHasher {
         ImgDigestAlgo algo;
-        EVP_MD_CTX *ctx;
         bool finished;
+        union {
+                struct sha256_ctx sha256;
+                struct sha512_ctx sha512;
+        } ctx;
 };
 
 const char *img_digest_algo_name(ImgDigestAlgo algo)
@@ -106,24 +110,16 @@ bool img_digest_is_valid(const char *s)
         return img_digest_parse(s, NULL, NULL) == 0;
 }
 
-static const EVP_MD *algo_md(ImgDigestAlgo algo)
-{
-        return algo == IMG_DIGEST_SHA512 ? EVP_sha512() : EVP_sha256();
-}
-
 int img_hasher_new(ImgDigestAlgo algo, ImgHasher **ret)
 {
         _cleanup_free_ ImgHasher *h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         h->algo = algo;
-        h->ctx = EVP_MD_CTX_new();
-        if (!h->ctx)
-                return -ENOMEM;
-        if (EVP_DigestInit_ex(h->ctx, algo_md(algo), NULL) != 1) {
-                EVP_MD_CTX_free(h->ctx);
-                return -EIO;
-        }
+        if (algo == IMG_DIGEST_SHA512)
+                sha512_init(&h->ctx.sha512);
+        else
+                sha256_init(&h->ctx.sha256);
         *ret = TAKE_PTR(h);
         return 0;
 }
@@ -132,27 +128,34 @@ int img_hasher_update(ImgHasher *h, const void *buf, size_t len)
 {
         if (h->finished)
                 return -EINVAL;
-        if (len > 0 && EVP_DigestUpdate(h->ctx, buf, len) != 1)
-                return -EIO;
+        if (h->algo == IMG_DIGEST_SHA512)
+                sha512_update(&h->ctx.sha512, len, buf);
+        else
+                sha256_update(&h->ctx.sha256, len, buf);
         return 0;
 }
 
 int img_hasher_final(ImgHasher *h, ImgDigest *ret)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
+        uint8_t md[SHA512_DIGEST_SIZE];
+        size_t n;
         static const char hexdig[] = "0123456789abcdef";
 
         if (h->finished)
                 return -EINVAL;
         h->finished = true;
-        if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
-                return -EIO;
+        if (h->algo == IMG_DIGEST_SHA512) {
+                n = SHA512_DIGEST_SIZE;
+                sha512_digest(&h->ctx.sha512, n, md);
+        } else {
+                n = SHA256_DIGEST_SIZE;
+                sha256_digest(&h->ctx.sha256, n, md);
+        }
         const char *name = img_digest_algo_name(h->algo);
         size_t off = strlen(name);
         memcpy(ret->str, name, off);
         ret->str[off++] = ':';
-        for (unsigned int i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++) {
                 ret->str[off++] = hexdig[md[i] >> 4];
                 ret->str[off++] = hexdig[md[i] & 0xf];
         }
@@ -163,10 +166,7 @@ int img_hasher_final(ImgHasher *h, ImgDigest *ret)
 
 ImgHasher *img_hasher_free(ImgHasher *h)
 {
-        if (h) {
-                EVP_MD_CTX_free(h->ctx);
-                free(h);
-        }
+        free(h);
         return NULL;
 }
 

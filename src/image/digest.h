@@ -1,5 +1,5 @@
 /* Content digests ("sha256:<64 hex>") as the OCI image-spec and go-digest
- * define them: parsing, validation and streaming hashing with OpenSSL EVP. */
+ * define them: parsing, validation and streaming hashing (GNU Nettle). */
 #pragma once
 
 #include <stdbool.h>

@@ -5,6 +5,7 @@
 #include "common/fileutil.h"
 #include "common/log.h"
 #include "common/safepath.h"
+#include "image/digest.h"
 #include "image/layer_fs.h"
 
 #include <archive.h>
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +35,7 @@ typedef struct Unpacker {
         int root;
         const ImgUnpackOptions *opts;
         ImgDecompressor *dec;
-        EVP_MD_CTX *md;
+        ImgHasher *hasher; /* diff_id: sha256 of the decompressed stream */
         uint64_t tar_size;
         uint64_t size;
         BerthError *read_err; /* the stream's own error, kept for the message */
@@ -147,7 +147,7 @@ static la_ssize_t tar_read_cb(struct archive *a, void *client, const void **buff
                 return -1;
         }
         if (n > 0) {
-                EVP_DigestUpdate(u->md, *buff, (size_t)n);
+                img_hasher_update(u->hasher, *buff, (size_t)n);
                 u->tar_size += (uint64_t)n;
         }
         return n;
@@ -468,16 +468,6 @@ static int apply_dir_times(Unpacker *u)
         return 0;
 }
 
-static void digest_hex(EVP_MD_CTX *md, char out[IMG_DIGEST_LEN + 1])
-{
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        EVP_DigestFinal_ex(md, d, &n);
-        strcpy(out, "sha256:");
-        for (unsigned int i = 0; i < n && i < 32; i++)
-                snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
-}
-
 static int unpack_stream(Unpacker *u)
 {
         struct archive *a = archive_read_new();
@@ -517,7 +507,7 @@ static int unpack_stream(Unpacker *u)
                 }
                 if (n == 0)
                         break;
-                EVP_DigestUpdate(u->md, buf, (size_t)n);
+                img_hasher_update(u->hasher, buf, (size_t)n);
                 u->tar_size += (uint64_t)n;
         }
         r = apply_dir_times(u);
@@ -534,9 +524,9 @@ int img_layer_unpack(int src_fd, int root_dirfd, const ImgUnpackOptions *opts, I
         int r = img_decompressor_new(src_fd, &u.dec, err);
         if (r < 0)
                 return error_prefix(err, "layer %s", layer_name(&u));
-        u.md = EVP_MD_CTX_new();
-        if (!u.md || EVP_DigestInit_ex(u.md, EVP_sha256(), NULL) != 1) {
-                r = error_set(err, ENOMEM, "layer %s: init sha256", layer_name(&u));
+        r = img_hasher_new(IMG_DIGEST_SHA256, &u.hasher);
+        if (r < 0) {
+                r = error_set_errno(err, r, "layer %s: init sha256", layer_name(&u));
                 goto out;
         }
         if (u.opts->whiteouts == IMG_WHITEOUT_DELETE && !(u.unpacked = img_strset_new())) {
@@ -545,7 +535,13 @@ int img_layer_unpack(int src_fd, int root_dirfd, const ImgUnpackOptions *opts, I
         }
         r = unpack_stream(&u);
         if (r >= 0 && ret) {
-                digest_hex(u.md, ret->diff_id);
+                ImgDigest diff_id;
+                r = img_hasher_final(u.hasher, &diff_id);
+                if (r < 0) {
+                        r = error_set_errno(err, r, "layer %s: hash", layer_name(&u));
+                        goto out;
+                }
+                memcpy(ret->diff_id, diff_id.str, IMG_DIGEST_LEN + 1);
                 ret->size = u.size;
                 ret->tar_size = u.tar_size;
                 ret->compression = img_decompressor_compression(u.dec);
@@ -556,7 +552,7 @@ out:
         free(u.dirs);
         img_strset_free(u.unpacked);
         error_free(u.read_err);
-        EVP_MD_CTX_free(u.md);
+        img_hasher_free(u.hasher);
         img_decompressor_free(u.dec);
         return r;
 }

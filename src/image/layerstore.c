@@ -6,6 +6,7 @@
 #include "common/fileutil.h"
 #include "common/log.h"
 #include "common/strv.h"
+#include "image/digest.h"
 #include "image/layer_fs.h"
 #include "image/layerstore_internal.h"
 
@@ -14,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +57,11 @@ int img_layer_chain_id(const char *parent_chain_id, const char *diff_id,
         }
         char buf[2 * IMG_DIGEST_LEN + 2];
         snprintf(buf, sizeof(buf), "%s %s", parent_chain_id, diff_id);
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        if (EVP_Digest(buf, strlen(buf), md, &n, EVP_sha256(), NULL) != 1)
-                return -EIO;
-        strcpy(ret, "sha256:");
-        for (unsigned int i = 0; i < 32; i++)
-                snprintf(ret + 7 + 2 * i, 3, "%02x", md[i]);
+        ImgDigest d;
+        int r = img_digest_buffer(IMG_DIGEST_SHA256, buf, strlen(buf), &d);
+        if (r < 0)
+                return r;
+        memcpy(ret, d.str, IMG_DIGEST_LEN + 1);
         return 0;
 }
 

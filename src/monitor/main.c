@@ -191,18 +191,26 @@ static void sync_error_fd(int fd, const char *msg)
         json_decref(j);
 }
 
-/* Leaves berthd's process tree and session: the parent returns to berthd at
- * once, the middle child starts a new session and exits, the grandchild is
- * the monitor (reparented to init) and reaps every orphan of the container. */
+/* Leaves berthd's process tree and session with one fork: this process
+ * (berthd's child, never a process group leader after posix_spawn) starts
+ * a new session and returns to berthd at once; its child is the monitor,
+ * reparented to init, not a session leader (so it can never acquire a
+ * controlling terminal), and the reaper of every orphan of the container. */
 static int detach(void)
 {
-        pid_t p = fork();
-        if (p < 0)
-                return -errno;
-        if (p > 0)
-                _exit(0);
-        if (setsid() < 0)
-                return -errno;
+        pid_t p;
+        if (setsid() < 0) {
+                /* started as a group leader (a shell's job): one more fork */
+                if (errno != EPERM)
+                        return -errno;
+                p = fork();
+                if (p < 0)
+                        return -errno;
+                if (p > 0)
+                        _exit(0);
+                if (setsid() < 0)
+                        return -errno;
+        }
         p = fork();
         if (p < 0)
                 return -errno;
@@ -456,7 +464,7 @@ static int write_exit_file(Mon *m)
         if (!s)
                 return -ENOMEM;
         _cleanup_error_ BerthError *e = NULL;
-        int r = write_file_atomic(MONITOR_EXIT_FILE, s, strlen(s), 0644, &e);
+        int r = write_file_replace(MONITOR_EXIT_FILE, s, strlen(s), 0644, &e);
         if (r < 0)
                 log_error("%.12s: %s", m->id, e->message);
         return r;
@@ -478,7 +486,7 @@ static int create(Mon *m, BerthError **err)
         _cleanup_free_ char *pid = NULL;
         if (asprintf(&pid, "%d\n", (int)getpid()) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((r = write_file_atomic(MONITOR_PID_FILE, pid, strlen(pid), 0644, err)) < 0)
+        if ((r = write_file_replace(MONITOR_PID_FILE, pid, strlen(pid), 0644, err)) < 0)
                 return r;
         if (m->log_path &&
             (r = jsonlog_open(m->log_path, m->log_max_size, m->log_max_file, &m->log, err)) < 0)
@@ -562,6 +570,8 @@ int main(int argc, char **argv)
         /* CVE-2019-5736: the container's init is forked from this process */
         int r = rt_ensure_sealed_exe(argc, argv, environ);
         log_set_program("berth-monitor");
+        /* run from a memfd, the kernel names us after its fd number */
+        (void)prctl(PR_SET_NAME, "berth-monitor", 0, 0, 0);
         if (r < 0) {
                 log_error("re-execute from a sealed copy: %s", strerror(-r));
                 return 1;

@@ -6,7 +6,7 @@
  *                 --sync-fd N [--log-path FILE] [--log-max-size BYTES]
  *                 [--log-max-file N] [--tty] [--stdin] [--stdin-once]
  *
- * The monitor detaches (setsid; it double-forks so that it is not berthd's
+ * The monitor detaches (setsid, then one fork so that it is not berthd's
  * child, and makes itself a child subreaper), creates the container through
  * the runtime library in its own process (root ROOT, bundle DIR) with the
  * container's stdio on pipes or, with --tty, a pty, and then:

@@ -1,10 +1,11 @@
 /* The embedded DNS server: containers on user-defined networks find each
  * other by name. One thread in berthd serves every container through a UDP
- * socket created inside the container's network namespace on 127.0.0.11:53
- * (no process per container, nothing to rewrite in the namespace's own
- * rules). Names it does not know are forwarded from the host's namespace to
- * the host's resolvers (so a systemd-resolved stub at 127.0.0.53 works);
- * without resolvers they get SERVFAIL at once. */
+ * socket and a TCP listener created inside the container's network
+ * namespace on 127.0.0.11:53 (no process per container, nothing to rewrite
+ * in the namespace's own rules). TCP connections (RFC 7766 framing) are
+ * non-blocking, bounded in number and buffers, and closed when idle. Names it does not know are
+ * forwarded from the host's namespace to the host's resolvers (so a systemd-resolved stub at
+ * 127.0.0.53 works); without resolvers they get SERVFAIL at once. */
 #pragma once
 
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* DNS wire format: one question in, A/PTR answers out (RFC 1035). */
+/* DNS wire format: one question in, A/PTR answers out (RFC 1035), and the
+ * two-byte framing of DNS over TCP. */
 #include "network/dns_packet.h"
 
 #include <ctype.h>
@@ -59,7 +60,49 @@ int net_dns_parse_query(const uint8_t *pkt, size_t len, NetDnsQuery *q)
         q->qtype = get16(pkt + off);
         q->qclass = get16(pkt + off + 2);
         q->question_end = off + 4;
+        /* EDNS: an OPT record (root owner, type 41) first in the additional
+         * section; its class is the client's UDP payload size. */
+        off += 4;
+        if (get16(pkt + 6) == 0 && get16(pkt + 8) == 0 && get16(pkt + 10) >= 1 && off + 11 <= len &&
+            pkt[off] == 0 && get16(pkt + off + 1) == 41)
+                q->edns_size = get16(pkt + off + 3);
         return 0;
+}
+
+size_t net_dns_udp_limit(const NetDnsQuery *q, size_t cap)
+{
+        size_t limit = q->edns_size > NET_DNS_UDP_MAX ? q->edns_size : NET_DNS_UDP_MAX;
+        return limit < cap ? limit : cap;
+}
+
+size_t net_dns_truncate(uint8_t *msg, size_t len, const NetDnsQuery *q)
+{
+        if (len < 12 || q->question_end > len)
+                return len;
+        put16(msg + 2, (uint16_t)(get16(msg + 2) | 0x0200));
+        put16(msg + 6, 0);
+        put16(msg + 8, 0);
+        put16(msg + 10, 0);
+        return q->question_end > 12 ? q->question_end : 12;
+}
+
+long net_dns_frame_next(const uint8_t *buf, size_t len, size_t max)
+{
+        if (len < 2)
+                return 0;
+        size_t n = get16(buf);
+        if (n == 0 || n > max)
+                return -EMSGSIZE;
+        return len - 2 >= n ? (long)n : 0;
+}
+
+size_t net_dns_frame_put(const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
+{
+        if (len > 0xffff || cap < 2 || cap - 2 < len)
+                return 0;
+        put16(out, (uint16_t)len);
+        memcpy(out + 2, msg, len);
+        return len + 2;
 }
 
 /* Encodes a dotted name; returns bytes written or 0. */

@@ -377,6 +377,87 @@ int net_pool6_pick(const NetPool6 *pools, size_t n_pools, const NetSubnet6 *used
                          "among the defaults to assign to the network");
 }
 
+/* One /proc/net/ipv6_route line: "<dest 32 hex> <plen hex> <src> <plen>
+ * <next hop> <metric> <refcnt> <use> <flags> <dev>", bytes in order. */
+static bool route6_line(const char *line, NetSubnet6 *ret)
+{
+        char dst[33];
+        unsigned plen;
+        if (sscanf(line, " %32[0-9a-fA-F] %2x ", dst, &plen) != 2 || strlen(dst) != 32 ||
+            plen > 128)
+                return false;
+        NetIp6 ip;
+        for (int i = 0; i < 16; i++) {
+                unsigned v;
+                if (sscanf(dst + 2 * i, "%2x", &v) != 1)
+                        return false;
+                ip.b[i] = (uint8_t)v;
+        }
+        ret->prefix = (uint8_t)plen;
+        ret->addr = from_u128(to_u128(ip) & mask6_of(ret->prefix));
+        return true;
+}
+
+int net_ipv6_routes_parse(const char *text, size_t len, NetSubnet6 **ret, size_t *ret_n)
+{
+        NetSubnet6 *v = NULL;
+        size_t n = 0, cap = 0;
+        const char *end = text + len;
+        while (text < end) {
+                const char *nl = memchr(text, '\n', (size_t)(end - text));
+                size_t l = (size_t)((nl ? nl : end) - text);
+                char line[256];
+                if (l >= sizeof(line))
+                        l = sizeof(line) - 1;
+                memcpy(line, text, l);
+                line[l] = '\0';
+                text = nl ? nl + 1 : end;
+                NetSubnet6 sn;
+                /* Default routes (::/0) cover everything: not a subnet. */
+                if (!route6_line(line, &sn) || sn.prefix == 0)
+                        continue;
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        NetSubnet6 *nv = reallocarray(v, cap, sizeof(*v));
+                        if (!nv) {
+                                free(v);
+                                return -ENOMEM;
+                        }
+                        v = nv;
+                }
+                v[n++] = sn;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int net_host_subnets6(const char *path, NetSubnet6 **ret, size_t *ret_n, BerthError **err)
+{
+        *ret = NULL;
+        *ret_n = 0;
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : error_set_errno(err, errno, "reading %s", path);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (!mem)
+                return error_set(err, ENOMEM, "out of memory");
+        char buf[4096];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+                fwrite(buf, 1, k, mem);
+        bool bad = ferror(f);
+        if (fclose(mem) != 0 || !text)
+                return error_set(err, ENOMEM, "out of memory");
+        if (bad)
+                return error_set_errno(err, EIO, "reading %s", path);
+        if (net_ipv6_routes_parse(text, len, ret, ret_n) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
 struct NetAddrSpace6 {
         NetSubnet6 subnet;
         u128 first, last; /* dynamic range, inclusive */

@@ -1,6 +1,7 @@
 /* IPv4 address management: subnets, the address pools new networks take
- * their subnet from, and the addresses of a subnet. Pure: the caller (the
- * network store) persists allocations and tells what the host routes. */
+ * their subnet from, and the addresses of a subnet. Pure but for
+ * net_host_subnets6: the caller (the network store) persists allocations
+ * and tells what the host routes. */
 #pragma once
 
 #include <stdbool.h>
@@ -102,6 +103,15 @@ void net_pool6_default(const char *machine_id, NetPool6 *ret);
 /* The first /size of the pools that overlaps none of used; -ENOSPC. */
 int net_pool6_pick(const NetPool6 *pools, size_t n_pools, const NetSubnet6 *used, size_t n_used,
                    NetSubnet6 *ret, BerthError **err);
+
+/* The destinations of the host's IPv6 routes in /proc/net/ipv6_route's
+ * text (every table: an address of the host shows as its /128 local route
+ * beside its prefix route), default routes (::/0) left out. -ENOMEM. */
+int net_ipv6_routes_parse(const char *text, size_t len, NetSubnet6 **ret, size_t *ret_n);
+/* The same read from path ("/proc/net/ipv6_route"); none when the file is
+ * missing (a kernel without IPv6). The caller hands them to
+ * net_pool6_pick as used, so a new network avoids what the host routes. */
+int net_host_subnets6(const char *path, NetSubnet6 **ret, size_t *ret_n, BerthError **err);
 
 /* The addresses of an IPv6 subnet: a sparse set (sorted), not a bitmap.
  * The subnet-router anycast address (the subnet's own) is never handed

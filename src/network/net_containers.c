@@ -14,6 +14,7 @@
 #include "common/strv.h"
 #include "network/link.h"
 #include "network/net_internal.h"
+#include "network/portprobe.h"
 #include "network/portspec.h"
 
 #define LOCK(m)   pthread_mutex_lock(&(m)->lock)
@@ -66,39 +67,31 @@ static bool port_taken_by_us(NetManager *m, const char *proto, bool v6, uint32_t
         return false;
 }
 
-/* Whether a process of the host holds the port (a bind test). */
-static bool port_bound_on_host(const char *proto, bool v6, uint32_t ip, NetIp6 ip6, unsigned port)
+static NetPortQuery port_query(const char *proto, const HostAddrs *h)
 {
-        if (STREQ(proto, "sctp"))
-                return false;
-        int type = (STREQ(proto, "udp") ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC;
-        _cleanup_close_ int fd = socket(v6 ? AF_INET6 : AF_INET, type, 0);
-        if (fd < 0)
-                return false;
-        if (v6) {
-                int one = 1;
-                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-                struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
-                                          .sin6_port = htons((uint16_t)port)};
-                memcpy(&sa.sin6_addr, ip6.b, 16);
-                return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE;
-        }
-        struct sockaddr_in sa = {
-            .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(ip)};
-        return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE;
+        int pr = net_portprobe_proto(proto);
+        return (NetPortQuery){.proto = pr < 0 ? NET_PORT_TCP : (NetPortProto)pr,
+                              .v4 = h->v4,
+                              .v6 = h->v6,
+                              .ip4 = h->ip4,
+                              .ip6 = h->ip6};
 }
 
-static bool port_free_in(NetManager *m, const char *proto, bool v6, uint32_t ip, NetIp6 ip6,
-                         unsigned port)
+/* probe: the host's sockets, read once per container (portprobe.h). */
+static bool port_free_in(NetManager *m, NetPortProbe *probe, const char *proto, bool v6,
+                         uint32_t ip, NetIp6 ip6, unsigned port)
 {
+        HostAddrs h = {.v4 = !v6, .v6 = v6, .ip4 = ip, .ip6 = ip6};
+        NetPortQuery q = port_query(proto, &h);
         return !port_taken_by_us(m, proto, v6, ip, ip6, port) &&
-               (m->no_host_changes || !port_bound_on_host(proto, v6, ip, ip6, port));
+               net_portprobe_free(probe, &q, (uint16_t)port);
 }
 
-static bool port_free(NetManager *m, const char *proto, const HostAddrs *h, unsigned port)
+static bool port_free(NetManager *m, NetPortProbe *probe, const char *proto, const HostAddrs *h,
+                      unsigned port)
 {
-        return (!h->v4 || port_free_in(m, proto, false, h->ip4, h->ip6, port)) &&
-               (!h->v6 || port_free_in(m, proto, true, h->ip4, h->ip6, port));
+        return (!h->v4 || port_free_in(m, probe, proto, false, h->ip4, h->ip6, port)) &&
+               (!h->v6 || port_free_in(m, probe, proto, true, h->ip4, h->ip6, port));
 }
 
 static void ephemeral_range(unsigned *lo, unsigned *hi)
@@ -113,21 +106,28 @@ static void ephemeral_range(unsigned *lo, unsigned *hi)
         }
 }
 
-static int pick_port(NetManager *m, const char *proto, const HostAddrs *h, unsigned lo, unsigned hi,
-                     uint16_t *ret, BerthError **err)
+typedef struct OurPorts {
+        NetManager *m;
+        const char *proto;
+        const HostAddrs *h;
+} OurPorts;
+
+static bool taken_by_us(void *userdata, uint16_t port)
+{
+        const OurPorts *o = userdata;
+        return (o->h->v4 && port_taken_by_us(o->m, o->proto, false, o->h->ip4, o->h->ip6, port)) ||
+               (o->h->v6 && port_taken_by_us(o->m, o->proto, true, o->h->ip4, o->h->ip6, port));
+}
+
+static int pick_port(NetManager *m, NetPortProbe *probe, const char *proto, const HostAddrs *h,
+                     unsigned lo, unsigned hi, uint16_t *ret, BerthError **err)
 {
         static unsigned cursor;
-        unsigned n = hi - lo + 1;
-        unsigned start = cursor % n;
-        for (unsigned k = 0; k < n; k++) {
-                unsigned port = lo + (start + k) % n;
-                if (port_free(m, proto, h, port)) {
-                        cursor = start + k + 1;
-                        *ret = (uint16_t)port;
-                        return 0;
-                }
-        }
-        return error_set(err, EADDRINUSE, "no free host port in %u-%u/%s", lo, hi, proto);
+        NetPortQuery q = port_query(proto, h);
+        OurPorts o = {m, proto, h};
+        if (net_portprobe_pick(probe, &q, lo, hi, cursor, taken_by_us, &o, ret, &cursor) < 0)
+                return error_set(err, EADDRINUSE, "no free host port in %u-%u/%s", lo, hi, proto);
+        return 0;
 }
 
 static int add_port(NetManager *m, const NetPortRec *p)
@@ -187,8 +187,8 @@ static int add_binding(NetManager *m, const char *id, const char *proto, const H
 }
 
 /* One PortBindings item for container port cport. */
-static int publish_one(NetManager *m, const char *id, const char *proto, unsigned cport,
-                       const NetEndpoint *ep, json_t *binding, BerthError **err)
+static int publish_one(NetManager *m, NetPortProbe *probe, const char *id, const char *proto,
+                       unsigned cport, const NetEndpoint *ep, json_t *binding, BerthError **err)
 {
         const char *hip_s = json_string_value(json_object_get(binding, "HostIp"));
         const char *hport = json_string_value(json_object_get(binding, "HostPort"));
@@ -216,17 +216,18 @@ static int publish_one(NetManager *m, const char *id, const char *proto, unsigne
                         return error_set(err, EINVAL, "invalid host port: %s", hport);
         }
         if (lo && lo == hi) {
-                if (!port_free(m, proto, &h, lo)) {
+                if (!port_free(m, probe, proto, &h, lo)) {
                         /* Name the family whose port is taken. */
                         HostAddrs taken = h;
-                        taken.v4 = h.v4 && !port_free_in(m, proto, false, h.ip4, h.ip6, lo);
+                        taken.v4 = h.v4 && !port_free_in(m, probe, proto, false, h.ip4, h.ip6, lo);
                         return bind_fail(err, &taken, lo);
                 }
                 host_port = lo;
         } else {
                 unsigned elo, ehi;
                 ephemeral_range(&elo, &ehi);
-                int r = pick_port(m, proto, &h, lo ? lo : elo, lo ? hi : ehi, &host_port, err);
+                int r =
+                    pick_port(m, probe, proto, &h, lo ? lo : elo, lo ? hi : ehi, &host_port, err);
                 if (r < 0)
                         return r;
         }
@@ -265,6 +266,10 @@ static void coalesce_ports(NetManager *m, const char *id)
 static int publish_ports(NetManager *m, const NetContainerRequest *r, const NetEndpoint *ep,
                          NetContainerPrep *prep, BerthError **err)
 {
+        /* The host's sockets are read once, for all the bindings. */
+        _cleanup_(net_portprobe_clear) NetPortProbe host_ports;
+        net_portprobe_init(&host_ports, !m->no_host_changes);
+        NetPortProbe *probe = &host_ports;
         const char *key;
         json_t *list;
         json_object_foreach(r->port_bindings, key, list)
@@ -277,7 +282,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, const NetE
                 for (unsigned port = f; port <= l; port++) {
                         if (!json_is_array(list) || json_array_size(list) == 0) {
                                 json_t *any = json_pack("{s:s, s:s}", "HostIp", "", "HostPort", "");
-                                q = publish_one(m, r->id, proto, port, ep, any, err);
+                                q = publish_one(m, probe, r->id, proto, port, ep, any, err);
                                 json_decref(any);
                                 if (q < 0)
                                         return q;
@@ -287,7 +292,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, const NetE
                         json_t *b;
                         json_array_foreach(list, i, b)
                         {
-                                q = publish_one(m, r->id, proto, port, ep, b, err);
+                                q = publish_one(m, probe, r->id, proto, port, ep, b, err);
                                 if (q < 0)
                                         return q;
                         }
@@ -306,7 +311,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, const NetE
                                 return q;
                         json_t *any = json_pack("{s:s, s:s}", "HostIp", "", "HostPort", "");
                         for (unsigned port = f; q >= 0 && port <= l; port++)
-                                q = publish_one(m, r->id, proto, port, ep, any, err);
+                                q = publish_one(m, probe, r->id, proto, port, ep, any, err);
                         json_decref(any);
                         if (q < 0)
                                 return q;
@@ -327,7 +332,7 @@ static int publish_ports(NetManager *m, const NetContainerRequest *r, const NetE
                 ephemeral_range(&lo, &hi);
                 HostAddrs h = {.v4 = true, .v6 = ep->has_ip6};
                 uint16_t port;
-                int q = pick_port(m, proto, &h, lo, hi, &port, err);
+                int q = pick_port(m, probe, proto, &h, lo, hi, &port, err);
                 if (q < 0)
                         return q;
                 char *kv = NULL;
@@ -465,45 +470,6 @@ static int hosts_line(char **hosts, const NetEndpoint *e, const char *hostname)
         return 0;
 }
 
-/* Legacy links on the default bridge: "name:alias" → a hosts line. */
-static int link_lines(NetManager *m, const NetContainerRequest *r, NetContainerPrep *prep,
-                      BerthError **err)
-{
-        size_t i;
-        json_t *l;
-        json_array_foreach(r->links, i, l)
-        {
-                const char *spec = json_string_value(l);
-                if (!spec)
-                        continue;
-                const char *colon = strchr(spec, ':');
-                _cleanup_free_ char *target =
-                    colon ? strndup(spec, (size_t)(colon - spec)) : strdup(spec);
-                if (!target)
-                        return error_set(err, ENOMEM, "out of memory");
-                const char *want = target[0] == '/' ? target + 1 : target;
-                const char *alias = colon ? colon + 1 : want;
-                if (alias[0] == '/') {
-                        const char *slash = strrchr(alias, '/');
-                        alias = slash + 1;
-                }
-                const NetEndpoint *found = NULL;
-                for (size_t k = 0; k < m->n_eps && !found; k++)
-                        if (STREQ(m->eps[k]->container_name, want))
-                                found = m->eps[k];
-                if (!found)
-                        return error_set(err, EINVAL,
-                                         "could not get container for %s: the linked container "
-                                         "must be running",
-                                         want);
-                _cleanup_free_ char *names = NULL;
-                if (asprintf(&names, "%s %s", alias, want) < 0 ||
-                    hosts_line(&prep->hosts_extra, found, names) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
-        }
-        return 0;
-}
-
 static int prepare_locked(NetManager *m, const NetContainerRequest *r, NetContainerPrep *prep,
                           BerthError **err)
 {
@@ -544,8 +510,6 @@ static int prepare_locked(NetManager *m, const NetContainerRequest *r, NetContai
         if (q >= 0 &&
             hosts_line(&prep->hosts_extra, main_ep, r->hostname ? r->hostname : r->name) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
-        if (q >= 0 && first->predefined)
-                q = link_lines(m, r, prep, err);
         if (q >= 0 && net_model_wants_dns(m, r->id) && strv_append(&prep->dns, NET_DNS_ADDR) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)

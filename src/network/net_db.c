@@ -48,7 +48,8 @@ int net_db_open(NetManager *m, const char *data_root, BerthError **err)
                 return error_set(err, EIO, "opening %s: %s", path,
                                  m->db ? sqlite3_errmsg(m->db) : "out of memory");
         sqlite3_busy_timeout(m->db, 10000);
-        if (sqlite3_exec(m->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||
+        if (sqlite3_exec(m->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                         NULL) != SQLITE_OK ||
             sqlite3_exec(m->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
                 return db_fail(m, err, "creating the tables");
         for (size_t i = 0; i < ARRAY_SIZE(MIGRATIONS); i++)

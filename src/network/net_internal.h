@@ -74,6 +74,7 @@ struct NetManager {
         char *bridge_name;
         char *bridge_prefix;
         char *nft_table;
+        char *nft_applied; /* the last ruleset applied (NULL: unknown, apply) */
         bool no_host_changes;
         NetPool4 *pools;
         size_t n_pools;

@@ -128,13 +128,22 @@ static int used_subnets(NetManager *m, NetSubnet4 **ret, size_t *ret_n, BerthErr
         return 0;
 }
 
-/* The IPv6 subnets of the other networks. */
+/* The IPv6 subnets of the other networks and every route of the host's. */
 static int used_subnets6(NetManager *m, NetSubnet6 **ret, size_t *ret_n, BerthError **err)
 {
-        NetSubnet6 *v = calloc(m->n_nets + 1, sizeof(*v));
-        if (!v)
-                return error_set(err, ENOMEM, "out of memory");
+        NetSubnet6 *v = NULL;
         size_t n = 0;
+        if (!m->no_host_changes) {
+                int r = net_host_subnets6("/proc/net/ipv6_route", &v, &n, err);
+                if (r < 0)
+                        return r;
+        }
+        NetSubnet6 *nv = reallocarray(v, n + m->n_nets + 1, sizeof(*v));
+        if (!nv) {
+                free(v);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        v = nv;
         for (size_t i = 0; i < m->n_nets; i++)
                 if (m->nets[i]->has_subnet6)
                         v[n++] = m->nets[i]->subnet6;
@@ -381,6 +390,7 @@ NetManager *net_manager_free(NetManager *m)
         free(m->bridge_name);
         free(m->bridge_prefix);
         free(m->nft_table);
+        free(m->nft_applied);
         if (m->db)
                 sqlite3_close(m->db);
         pthread_mutex_destroy(&m->lock);

@@ -221,5 +221,23 @@ int net_model_sync_rules(NetManager *m, BerthError **err)
                                         p->host_last, p->container_ip, p->container_first,
                                         p->v6,        p->host_ip6,     p->container_ip6};
         }
-        return net_nft_sync(m->nft_table, nets, nn, ports, m->n_ports, err);
+        /* Most starts and stops (no published port, no new network) leave
+         * the ruleset as it is: then the netlink round trips are skipped. */
+        char *script = NULL;
+        int r = net_nft_render(m->nft_table, nets, nn, ports, m->n_ports, &script, err);
+        if (r < 0)
+                return r;
+        if (m->nft_applied && STREQ(m->nft_applied, script)) {
+                free(script);
+                return 0;
+        }
+        free(m->nft_applied);
+        m->nft_applied = NULL;
+        r = net_nft_apply(script, err);
+        if (r < 0) {
+                free(script);
+                return r;
+        }
+        m->nft_applied = script;
+        return 0;
 }

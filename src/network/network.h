@@ -88,12 +88,11 @@ typedef struct NetContainerRequest {
         bool publish_all;         /* HostConfig.PublishAllPorts */
         json_t *exposed_ports;    /* Config.ExposedPorts (may be NULL) */
         json_t *same_ports;       /* berth's random→random ports (portspec.h), may be NULL */
-        json_t *links;            /* HostConfig.Links ["name:alias"] (may be NULL) */
 } NetContainerRequest;
 
 typedef struct NetContainerPrep {
-        char **env;        /* NAME=PORT for random→random ports; legacy link variables */
-        char *hosts_extra; /* lines for /etc/hosts: own address + name, links */
+        char **env;        /* NAME=PORT for random→random ports */
+        char *hosts_extra; /* lines for /etc/hosts: own address + name */
         char **dns;        /* nameservers for resolv.conf (127.0.0.11 on user networks) */
 } NetContainerPrep;
 void net_container_prep_free(NetContainerPrep *p);

@@ -99,3 +99,10 @@ json_t *rt_features(void);
  * never leads back to a writable host binary. Returns only on failure or
  * when already sealed. */
 int rt_ensure_sealed_exe(int argc, char **argv, char **envp);
+/* The same for programs that look for files next to their own binary (berthd
+ * finds berth-monitor and berth-init there): the memfd is called name, the
+ * binary's path on disk crosses the re-execution in the environment (which
+ * the sealed copy clears again) and comes back in *ret_origin, to be freed;
+ * NULL when the program was started sealed by someone else. The process also
+ * gets its command name (comm) back from that path. */
+int rt_ensure_sealed_exe_origin(char **argv, char **envp, const char *name, char **ret_origin);

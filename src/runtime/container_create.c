@@ -41,7 +41,7 @@ int rt_write_pid_file(const char *path, pid_t pid, BerthError **err)
         char buf[32];
         int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
         /* a relative pid file is relative to where we were started */
-        return write_file_atomic(path, buf, (size_t)n, 0644, err);
+        return write_file_replace(path, buf, (size_t)n, 0644, err);
 }
 
 typedef struct CreateCtx {
@@ -454,7 +454,7 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
         if ((r = resolve_rootfs(spec, bundle, &rootfs, err)) < 0)
                 return r;
         if (spec->linux_.seccomp &&
-            (r = rt_seccomp_compile(spec->linux_.seccomp, &c->seccomp, err)) < 0)
+            (r = rt_seccomp_compile_cached(spec->linux_.seccomp, c->root, &c->seccomp, err)) < 0)
                 return error_prefix(err, "seccomp");
         if ((r = ns_plan(spec, &plan, err)) < 0)
                 goto fail;

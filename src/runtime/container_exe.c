@@ -6,8 +6,13 @@
  * execve; programs re-executed this way recognise the seals and go on. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,22 +27,26 @@
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-int rt_ensure_sealed_exe(int argc, char **argv, char **envp)
+/* Where the binary was on disk, for the sealed copy (see
+ * rt_ensure_sealed_exe_origin). */
+#define ORIGIN_ENV "BERTH_SEALED_EXE_ORIGIN"
+
+static bool is_sealed(int self)
 {
-        (void)argc;
-        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        if (self < 0)
-                return -errno;
         int seals = fcntl(self, F_GET_SEALS);
-        if (seals >= 0 && (seals & SEALS) == SEALS)
-                return 0;
+        return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+/* Copies self into a sealed memfd called name and executes it; returns only
+ * on failure. */
+static int reexec_sealed(int self, const char *name, char **argv, char **envp)
+{
         struct stat st;
         if (fstat(self, &st) < 0)
                 return -errno;
-        _cleanup_close_ int mfd =
-            memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+        _cleanup_close_ int mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
         if (mfd < 0 && errno == EINVAL)
-                mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+                mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (mfd < 0)
                 return -errno;
         off_t off = 0;
@@ -52,4 +61,63 @@ int rt_ensure_sealed_exe(int argc, char **argv, char **envp)
                 return -errno;
         syscall(SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
         return -errno;
+}
+
+int rt_ensure_sealed_exe(int argc, char **argv, char **envp)
+{
+        (void)argc;
+        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return -errno;
+        if (is_sealed(self))
+                return 0;
+        return reexec_sealed(self, "berth-runtime", argv, envp);
+}
+
+/* The sealed copy's side: takes the origin out of the environment (our
+ * children must not inherit it) and gives the process its name back, which
+ * the kernel took from the memfd. */
+static int take_origin(char **ret_origin)
+{
+        const char *v = getenv(ORIGIN_ENV);
+        *ret_origin = NULL;
+        if (v && v[0] == '/') {
+                *ret_origin = strdup(v);
+                if (!*ret_origin)
+                        return -ENOMEM;
+                const char *base = strrchr(*ret_origin, '/') + 1;
+                if (*base)
+                        prctl(PR_SET_NAME, base, 0, 0, 0);
+        }
+        unsetenv(ORIGIN_ENV);
+        return 0;
+}
+
+int rt_ensure_sealed_exe_origin(char **argv, char **envp, const char *name, char **ret_origin)
+{
+        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return -errno;
+        if (is_sealed(self))
+                return take_origin(ret_origin);
+        char origin[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", origin, sizeof(origin) - 1);
+        if (n <= 0)
+                return n < 0 ? -errno : -EIO;
+        origin[n] = '\0';
+        /* envp without any ORIGIN_ENV of its own, plus ours */
+        size_t count = 0;
+        while (envp && envp[count])
+                count++;
+        _cleanup_free_ char **env = calloc(count + 2, sizeof(char *));
+        _cleanup_free_ char *entry = NULL;
+        if (!env || asprintf(&entry, ORIGIN_ENV "=%s", origin) < 0)
+                return -ENOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < count; i++)
+                if (strncmp(envp[i], ORIGIN_ENV "=", sizeof(ORIGIN_ENV)) != 0)
+                        env[k++] = envp[i];
+        env[k++] = entry;
+        env[k] = NULL;
+        return reexec_sealed(self, name, argv, env);
 }

@@ -316,7 +316,8 @@ int rt_container_exec(const RtExecOptions *o, pid_t *ret_pid, int *ret_status, B
                 return error_set(
                     err, EINVAL,
                     "cannot allocate a pseudo-TTY without --console-socket when detached");
-        if (spec->linux_.seccomp && (r = rt_seccomp_compile(spec->linux_.seccomp, &sc, err)) < 0)
+        if (spec->linux_.seccomp &&
+            (r = rt_seccomp_compile_cached(spec->linux_.seccomp, root, &sc, err)) < 0)
                 return error_prefix(err, "seccomp");
         if (st->cgroup_path && *st->cgroup_path &&
             (r = rt_cgroup_open(st->cgroup_path, &cg, err)) < 0)

@@ -158,6 +158,14 @@ bool rt_seccomp_flag_known(const char *name)
         return flag_lookup(name) >= 0;
 }
 
+unsigned int rt_seccomp_known_flags(void)
+{
+        unsigned int mask = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(flag_table); i++)
+                mask |= flag_table[i].flag;
+        return mask;
+}
+
 RtSeccompProgram *rt_seccomp_program_free(RtSeccompProgram *p)
 {
         if (p) {

@@ -41,3 +41,17 @@ int rt_seccomp_compile(const RtSeccomp *s, RtSeccompProgram **ret, BerthError **
  * Returns 0, or with p->notify the new listener fd (the caller's to close). */
 int rt_seccomp_load(const RtSeccompProgram *p, BerthError **err);
 RtSeccompProgram *rt_seccomp_program_free(RtSeccompProgram *p);
+/* The SECCOMP_FILTER_FLAG_* bits rt_seccomp_compile may set. */
+unsigned int rt_seccomp_known_flags(void);
+
+/* At most this many programs are kept in a cache directory; adding one more
+ * removes the least recently used. */
+#define RT_SECCOMP_CACHE_MAX 64
+
+/* rt_seccomp_compile through a cache of compiled programs in
+ * <root>/.seccomp-cache (seccomp_cache.c): identical profiles compile once.
+ * root NULL, or a cache that cannot be read or written, means compiling
+ * as rt_seccomp_compile does; the cache never makes this fail.
+ * Returns 1 when the program came from the cache, 0 when it was compiled. */
+int rt_seccomp_compile_cached(const RtSeccomp *s, const char *root, RtSeccompProgram **ret,
+                              BerthError **err);

@@ -217,7 +217,7 @@ int rt_state_save(const char *root, const RtState *st, BerthError **err)
         json_decref(j);
         if (!text)
                 return error_set(err, ENOMEM, "out of memory");
-        return write_file_atomic(path, text, strlen(text), 0600, err);
+        return write_file_replace(path, text, strlen(text), 0600, err);
 }
 
 RtStatus rt_state_derive_status(const char *root, const RtState *st)

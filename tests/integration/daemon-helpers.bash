@@ -111,7 +111,7 @@ daemon_restart() {
 daemon_monitor_pids() {
         local p
         for p in /proc/[0-9]*; do
-                tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "berth-monitor.*$DAEMON_DIR/" &&
+                tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "berth-monitor.*$DAEMON_DIR/" &&
                         echo "${p#/proc/}"
         done
         return 0

@@ -281,3 +281,43 @@ PY
         run exec_inspect "$id"
         jq -e '.ExitCode == 143' <<<"$output" || fail "$output"
 }
+
+# CVE-2019-5736: exec processes are forked from berthd, so berthd must not
+# run from its binary on disk.
+berthd_pid() { cat "$DAEMON_DIR/berthd.pid"; }
+
+@test "exec: berthd runs from a sealed memfd copy of itself" {
+        pid=$(berthd_pid)
+        exe=$(readlink "/proc/$pid/exe")
+        [[ $exe == /memfd:* ]] || fail "berthd's exe: $exe"
+        # the memfd is sealed: even root on the host cannot write to it
+        run sh -c "printf x >>/proc/$pid/exe"
+        assert_failure
+        # it keeps its name, and the monitors it spawned found berth-monitor
+        # next to the real binary and did not inherit the re-exec's variable
+        [ "$(cat "/proc/$pid/comm")" = berthd ] || fail "comm: $(cat "/proc/$pid/comm")"
+        mon=$(daemon_monitor_pids | head -n1)
+        [ -n "$mon" ] || fail "no monitor"
+        m=$(tr '\0' '\n' <"/proc/$mon/cmdline" | head -n1)
+        [[ $m == /*/berth-monitor && -x $m ]] || fail "monitor: $m"
+        ! tr '\0' '\n' <"/proc/$mon/environ" | grep -q '^BERTH_SEALED_EXE_ORIGIN=' ||
+                fail "the monitor inherited BERTH_SEALED_EXE_ORIGIN"
+}
+
+@test "exec: a #!/proc/self/exe script cannot overwrite berthd's binary" {
+        before=$(sha256sum <"$BERTHD")
+        make=$(jq -nc --arg s "printf '#!/proc/self/exe\n' >/evil.sh && chmod +x /evil.sh" \
+                '{AttachStdout:true,AttachStderr:true,Cmd:["sh","-c",$s]}')
+        id=$(exec_create "$make")
+        exec_start "$id"
+        run exec_inspect "$id"
+        jq -e '.ExitCode == 0' <<<"$output" || fail "making /evil.sh: $output $(demux)"
+        # the kernel would run berthd's own binary inside the container; it
+        # must at most be the sealed copy (the runtime also refuses it)
+        id=$(exec_create '{"AttachStdout":true,"AttachStderr":true,"Cmd":["/evil.sh"]}')
+        exec_start "$id" || true
+        [ "$(sha256sum <"$BERTHD")" = "$before" ] || fail "berthd's binary changed"
+        run curl -sS --unix-socket "$DAEMON_SOCK" http://localhost/_ping
+        [ "$output" = OK ] || fail "berthd does not answer: $output"
+        kill -0 "$(berthd_pid)"
+}

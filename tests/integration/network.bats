@@ -198,3 +198,30 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         [ "$(ip -o link show master "$DAEMON_BRIDGE" | wc -l)" = 0 ]
         ! nft list table ip "$DAEMON_NFT_TABLE" | grep -q 18095
 }
+
+@test "the embedded DNS answers over TCP: length-prefixed, two queries in one segment, idle close" {
+        api_json POST /networks/create '{"Name":"tcpdns"}' >/dev/null
+        run_ctr dnsweb '{HostConfig: {NetworkMode: "tcpdns"}}' sleep 300 >/dev/null
+        run_ctr dnsclient '{HostConfig: {NetworkMode: "tcpdns"}}' sleep 300 >/dev/null
+        ip=$(inspect dnsweb .NetworkSettings.Networks.tcpdns.IPAddress)
+        [ -n "$ip" ] || fail "no address"
+        iphex=$(printf '%02x ' ${ip//./ })
+        # Two framed A queries for dnsweb (ids 0x1234, 0x5678) in one write;
+        # the server closes the connection once idle, which ends nc.
+        q='\000\030\022\064\001\000\000\001\000\000\000\000\000\000\006dnsweb\000\000\001\000\001'
+        q2='\000\030\126\170\001\000\000\001\000\000\000\000\000\000\006dnsweb\000\000\001\000\001'
+        run ctr_exec dnsclient sh -c "printf '$q$q2' | timeout 20 nc 127.0.0.11 53 | od -An -tx1 -v"
+        out=$(echo $output)
+        # Each answer: length 40, the id, QR+RD+RA NOERROR, one question, one
+        # A record ending in the address.
+        [[ "$out" == "00 28 12 34 81 80 00 01 00 01 00 00 00 00 06 64 6e 73 77 65 62 00 00 01 00 01 c0 0c 00 01 00 01 00 00 02 58 00 04 ${iphex}00 28 56 78 81 80 "* ]] || fail "$out"
+        [[ "$out" == *"00 04 ${iphex% }" ]] || fail "$out"
+        [ "$(wc -w <<<"$out")" = 84 ] || fail "$out"
+        # UDP still answers the same name.
+        run ctr_exec dnsclient nslookup dnsweb 127.0.0.11
+        [[ "$output" == *"$ip"* ]] || fail "$output"
+        api DELETE "/containers/dnsweb?force=1" >/dev/null
+        api DELETE "/containers/dnsclient?force=1" >/dev/null
+        run api DELETE /networks/tcpdns
+        assert_http 204
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -397,6 +398,104 @@ static void test_filters(void **state)
         ctr_unref(c);
 }
 
+static void test_port_range_parse(void **state)
+{
+        (void)state;
+        unsigned a = 0, b = 0;
+        char proto[16];
+        assert_int_equal(engine_port_range_parse("80", &a, &b, proto, sizeof(proto)), 0);
+        assert_int_equal(a, 80);
+        assert_int_equal(b, 80);
+        assert_string_equal(proto, "tcp");
+        assert_int_equal(engine_port_range_parse("53/udp", &a, &b, proto, sizeof(proto)), 0);
+        assert_int_equal(a, 53);
+        assert_string_equal(proto, "udp");
+        assert_int_equal(engine_port_range_parse("8000-8080/sctp", &a, &b, proto, sizeof(proto)),
+                         0);
+        assert_int_equal(a, 8000);
+        assert_int_equal(b, 8080);
+        assert_string_equal(proto, "sctp");
+        /* "80/" is tcp, as nat.SplitProtoPort has it */
+        assert_int_equal(engine_port_range_parse("80/", &a, &b, proto, sizeof(proto)), 0);
+        assert_string_equal(proto, "tcp");
+        assert_int_equal(engine_port_range_parse("90-80", &a, &b, proto, sizeof(proto)), -ERANGE);
+        const char *bad[] = {"",    "/tcp",  "http",  "80x",      "-80",
+                             "80-", "65536", "1-2-3", "80/tcp/x", NULL};
+        for (const char **p = bad; *p; p++)
+                assert_int_equal(engine_port_range_parse(*p, &a, &b, proto, sizeof(proto)),
+                                 -EINVAL);
+        assert_int_equal(engine_port_range_parse(NULL, &a, &b, proto, sizeof(proto)), -EINVAL);
+}
+
+static void test_port_volume_filters(void **state)
+{
+        (void)state;
+        Ctr *c = mk("p", "/web");
+        json_object_set_new(c->config, "ExposedPorts",
+                            json_pack("{s:{}, s:{}, s:{}}", "80/tcp", "8125/udp", "9000"));
+        json_object_set_new(c->host_config, "PortBindings",
+                            json_pack("{s:[{s:s}]}", "80/tcp", "HostPort", "8080"));
+        json_object_set_new(c->host_config, "Binds", json_pack("[s]", "/srv/data:/data:ro"));
+        json_object_set_new(c->host_config, "Mounts",
+                            json_pack("[{s:s, s:s, s:s}]", "Type", "volume", "Source", "cache",
+                                      "Target", "/cache"));
+        assert_true(match(c, "{\"publish\":[\"80\"]}", NULL));
+        assert_true(match(c, "{\"publish\":[\"80/tcp\"]}", NULL));
+        assert_true(match(c, "{\"publish\":[\"1-100\"]}", NULL));
+        assert_true(match(c, "{\"publish\":[\"443\",\"80\"]}", NULL));
+        assert_false(match(c, "{\"publish\":[\"80/udp\"]}", NULL));
+        assert_false(match(c, "{\"publish\":[\"8080\"]}", NULL));     /* the host port */
+        assert_false(match(c, "{\"publish\":[\"8125/udp\"]}", NULL)); /* only exposed */
+        assert_true(match(c, "{\"expose\":[\"80\"]}", NULL));
+        assert_true(match(c, "{\"expose\":[\"8125/udp\"]}", NULL));
+        assert_true(match(c, "{\"expose\":[\"9000/tcp\"]}", NULL));
+        assert_true(match(c, "{\"expose\":[\"8100-8200/udp\"]}", NULL));
+        assert_false(match(c, "{\"expose\":[\"8100-8200\"]}", NULL));
+        assert_true(match(c, "{\"volume\":[\"/data\"]}", NULL));
+        assert_true(match(c, "{\"volume\":[\"/srv/data\"]}", NULL));
+        assert_true(match(c, "{\"volume\":[\"/cache\"]}", NULL));
+        assert_false(match(c, "{\"volume\":[\"/srv\"]}", NULL));
+        assert_true(match(c, "{\"volume\":[\"/srv\",\"/data\"]}", NULL));
+        /* every filter must hold */
+        assert_false(match(c, "{\"publish\":[\"80\"],\"volume\":[\"/nope\"]}", NULL));
+        Ctr *bare = mk("q", "/bare");
+        assert_false(match(bare, "{\"publish\":[\"80\"]}", NULL));
+        assert_false(match(bare, "{\"expose\":[\"80\"]}", NULL));
+        assert_false(match(bare, "{\"volume\":[\"/data\"]}", NULL));
+
+        BerthError *err = NULL;
+        json_t *f = filt("{\"publish\":[\"8080:80\"]}");
+        assert_true(engine_filters_check(f, &err) < 0);
+        assert_string_equal(err->message, "filter for 'publish' should not contain ':': 8080:80");
+        err = error_free(err);
+        json_decref(f);
+        f = filt("{\"expose\":[\"http\"]}");
+        assert_true(engine_filters_check(f, &err) < 0);
+        assert_int_equal(err->code, EINVAL);
+        assert_non_null(strstr(err->message, "error while looking up for expose http"));
+        err = error_free(err);
+        json_decref(f);
+        f = filt("{\"publish\":[\"90-80\"]}");
+        assert_true(engine_filters_check(f, &err) < 0);
+        err = error_free(err);
+        json_decref(f);
+        f = filt("{\"publish\":[\"80/udp\"],\"expose\":[\"1-1024\"],\"volume\":[\"x\"]}");
+        assert_int_equal(engine_filters_check(f, &err), 0);
+        json_decref(f);
+        ctr_unref(c);
+        ctr_unref(bare);
+}
+
+/* No exec instance was ever created here: Docker's ExecIDs is null. */
+static void test_exec_ids_none(void **state)
+{
+        (void)state;
+        json_t *ids = api_exec_container_ids("0123");
+        assert_true(json_is_null(ids));
+        json_decref(ids);
+        api_exec_forget_container("0123");
+}
+
 static void test_signals(void **state)
 {
         (void)state;
@@ -523,13 +622,22 @@ static void test_counts(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_names),          cmocka_unit_test(test_lookup),
-            cmocka_unit_test(test_human_duration), cmocka_unit_test(test_status_string),
-            cmocka_unit_test(test_times),          cmocka_unit_test(test_backoff),
-            cmocka_unit_test(test_policy),         cmocka_unit_test(test_db),
-            cmocka_unit_test(test_filters),        cmocka_unit_test(test_signals),
-            cmocka_unit_test(test_event_match),    cmocka_unit_test(test_shapes),
+            cmocka_unit_test(test_names),
+            cmocka_unit_test(test_lookup),
+            cmocka_unit_test(test_human_duration),
+            cmocka_unit_test(test_status_string),
+            cmocka_unit_test(test_times),
+            cmocka_unit_test(test_backoff),
+            cmocka_unit_test(test_policy),
+            cmocka_unit_test(test_db),
+            cmocka_unit_test(test_filters),
+            cmocka_unit_test(test_signals),
+            cmocka_unit_test(test_event_match),
+            cmocka_unit_test(test_shapes),
             cmocka_unit_test(test_counts),
+            cmocka_unit_test(test_port_range_parse),
+            cmocka_unit_test(test_port_volume_filters),
+            cmocka_unit_test(test_exec_ids_none),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,12 @@
 /* Port specs and IPAM. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -273,6 +276,141 @@ static void test_pool6(void **state)
         assert_non_null(strstr(err->message, "IPv6"));
 }
 
+/* The host's IPv6 routes, as /proc/net/ipv6_route shows them, are avoided
+ * by the automatic choice as the IPv4 pool avoids the host's routes. */
+static void test_pool6_host_routes(void **state)
+{
+        static const char routes[] =
+            /* fd01:2345:6789::/64 on eth0 */
+            "fd012345678900000000000000000000 40 00000000000000000000000000000000 00 "
+            "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+            /* fe80::/64 */
+            "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 "
+            "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+            /* the default route (via fd00::1): not a subnet to avoid */
+            "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+            "fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n"
+            /* an address of the host, fd01:2345:6789:1::5/128 (local table) */
+            "fd012345678900010000000000000005 80 00000000000000000000000000000000 00 "
+            "00000000000000000000000000000000 00000000 00000004 00000000 80200001     eth0\n"
+            /* a routed /63 (a VPN, say): :2 and :3 */
+            "fd012345678900020000000000000000 3f 00000000000000000000000000000000 00 "
+            "fd000000000000000000000000000001 00000400 00000002 00000000 00000003     tun0\n"
+            "junk\n"
+            "fd01234567890004000000000000000g 40 x\n"
+            "fd012345678900040000000000000000 81 too long a prefix\n";
+        NetSubnet6 *used = NULL;
+        size_t n = 0;
+        assert_int_equal(net_ipv6_routes_parse(routes, strlen(routes), &used, &n), 0);
+        assert_int_equal(n, 4);
+        char buf[NET_SUBNET6_STRLEN];
+        assert_string_equal(net_subnet6_format(used[3], buf, sizeof(buf)), "fd01:2345:6789:2::/63");
+        assert_string_equal(net_subnet6_format(used[2], buf, sizeof(buf)),
+                            "fd01:2345:6789:1::5/128");
+        NetPool6 p;
+        net_pool6_default("0123456789abcdef0123456789abcdef", &p);
+        NetSubnet6 got;
+        assert_int_equal(net_pool6_pick(&p, 1, used, n, &got, NULL), 0);
+        assert_string_equal(net_subnet6_format(got, buf, sizeof(buf)), "fd01:2345:6789:4::/64");
+        free(used);
+
+        /* Read from a file; a missing file (no IPv6) is no routes. */
+        char path[] = "/tmp/ipv6_route-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, routes, strlen(routes)), (ssize_t)strlen(routes));
+        close(fd);
+        assert_int_equal(net_host_subnets6(path, &used, &n, NULL), 0);
+        assert_int_equal(n, 4);
+        free(used);
+        unlink(path);
+        assert_int_equal(net_host_subnets6(path, &used, &n, NULL), 0);
+        assert_int_equal(n, 0);
+        free(used);
+}
+
+/* A query for "web" type A, id 0x1234, RD; with an EDNS record of
+ * payload size edns when edns is not 0. */
+static size_t web_query(uint8_t *out, uint16_t id, uint16_t edns)
+{
+        static const uint8_t q[] = {0x12, 0x34, 0x01, 0x00, 0,   1, 0, 0, 0, 0, 0,
+                                    0,    3,    'w',  'e',  'b', 0, 0, 1, 0, 1};
+        memcpy(out, q, sizeof(q));
+        out[0] = (uint8_t)(id >> 8);
+        out[1] = (uint8_t)id;
+        if (!edns)
+                return sizeof(q);
+        out[11] = 1;
+        const uint8_t opt[] = {0, 0, 41, (uint8_t)(edns >> 8), (uint8_t)edns, 0, 0, 0, 0, 0, 0};
+        memcpy(out + sizeof(q), opt, sizeof(opt));
+        return sizeof(q) + sizeof(opt);
+}
+
+static void test_dns_tcp_framing(void **state)
+{
+        uint8_t q1[64], q2[64], stream[256];
+        size_t n1 = web_query(q1, 1, 0), n2 = web_query(q2, 2, 0);
+        size_t f1 = net_dns_frame_put(q1, n1, stream, sizeof(stream));
+        assert_int_equal(f1, n1 + 2);
+        assert_int_equal(stream[0], 0);
+        assert_int_equal(stream[1], n1);
+        size_t f2 = net_dns_frame_put(q2, n2, stream + f1, sizeof(stream) - f1);
+        assert_int_equal(f2, n2 + 2);
+        /* Partial reads: nothing until the whole message is there. */
+        for (size_t k = 0; k < f1; k++)
+                assert_int_equal(net_dns_frame_next(stream, k, 4096), 0);
+        /* Two queries in one segment: one after the other. */
+        assert_int_equal(net_dns_frame_next(stream, f1 + f2, 4096), (long)n1);
+        NetDnsQuery q;
+        assert_int_equal(net_dns_parse_query(stream + 2, n1, &q), 0);
+        assert_int_equal(q.id, 1);
+        assert_int_equal(net_dns_frame_next(stream + f1, f2, 4096), (long)n2);
+        assert_int_equal(net_dns_parse_query(stream + f1 + 2, n2, &q), 0);
+        assert_int_equal(q.id, 2);
+        assert_int_equal(net_dns_frame_next(stream + f1, f2 - 1, 4096), 0);
+        /* An announced length over the bound, or 0, ends the connection. */
+        const uint8_t big[] = {0x10, 0x01, 0, 0};
+        assert_int_equal(net_dns_frame_next(big, sizeof(big), 4096), -EMSGSIZE);
+        assert_int_equal(net_dns_frame_next(big, 1, 4096), 0);
+        const uint8_t zero[] = {0, 0, 1};
+        assert_int_equal(net_dns_frame_next(zero, sizeof(zero), 4096), -EMSGSIZE);
+        /* Framing refuses what does not fit. */
+        assert_int_equal(net_dns_frame_put(q1, n1, stream, n1 + 1), 0);
+}
+
+static void test_dns_truncation(void **state)
+{
+        uint8_t pkt[64], out[1024];
+        size_t n = web_query(pkt, 7, 0);
+        NetDnsQuery q;
+        assert_int_equal(net_dns_parse_query(pkt, n, &q), 0);
+        assert_int_equal(q.edns_size, 0);
+        assert_int_equal(net_dns_udp_limit(&q, 4096), 512);
+        /* 40 A records: 21 + 40 * 16 bytes, over 512. */
+        uint32_t ips[40];
+        for (int i = 0; i < 40; i++)
+                ips[i] = 0x0a000000u + (uint32_t)i;
+        size_t len = net_dns_build_reply(pkt, &q, 0, ips, 40, NULL, 60, out, sizeof(out));
+        assert_int_equal(len, 21 + 40 * 16);
+        size_t t = net_dns_truncate(out, len, &q);
+        /* Header and question, TC set, no records. */
+        assert_int_equal(t, 21);
+        assert_true(out[2] & 0x02);
+        assert_int_equal(out[5], 1);
+        assert_int_equal(out[7], 0);
+        assert_int_equal(out[0] << 8 | out[1], 7);
+        assert_memory_equal(out + 12, pkt + 12, 9);
+        /* With EDNS the client's size applies (within the cap). */
+        n = web_query(pkt, 8, 1232);
+        assert_int_equal(net_dns_parse_query(pkt, n, &q), 0);
+        assert_int_equal(q.edns_size, 1232);
+        assert_int_equal(net_dns_udp_limit(&q, 4096), 1232);
+        assert_int_equal(net_dns_udp_limit(&q, 1000), 1000);
+        n = web_query(pkt, 9, 100); /* below 512: 512 still */
+        assert_int_equal(net_dns_parse_query(pkt, n, &q), 0);
+        assert_int_equal(net_dns_udp_limit(&q, 4096), 512);
+}
+
 static void test_addrspace6(void **state)
 {
         NetSubnet6 s;
@@ -384,12 +522,21 @@ static void test_dns_aaaa(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_portspec_good), cmocka_unit_test(test_portspec_bad),
-            cmocka_unit_test(test_portspec_same), cmocka_unit_test(test_portspec_api),
-            cmocka_unit_test(test_expose),        cmocka_unit_test(test_subnet),
-            cmocka_unit_test(test_pool_pick),     cmocka_unit_test(test_addrspace),
-            cmocka_unit_test(test_subnet6),       cmocka_unit_test(test_pool6),
-            cmocka_unit_test(test_addrspace6),    cmocka_unit_test(test_dns_aaaa),
+            cmocka_unit_test(test_portspec_good),
+            cmocka_unit_test(test_portspec_bad),
+            cmocka_unit_test(test_portspec_same),
+            cmocka_unit_test(test_portspec_api),
+            cmocka_unit_test(test_expose),
+            cmocka_unit_test(test_subnet),
+            cmocka_unit_test(test_pool_pick),
+            cmocka_unit_test(test_addrspace),
+            cmocka_unit_test(test_subnet6),
+            cmocka_unit_test(test_pool6),
+            cmocka_unit_test(test_addrspace6),
+            cmocka_unit_test(test_dns_aaaa),
+            cmocka_unit_test(test_pool6_host_routes),
+            cmocka_unit_test(test_dns_tcp_framing),
+            cmocka_unit_test(test_dns_truncation),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

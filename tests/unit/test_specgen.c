@@ -1017,6 +1017,101 @@ static char *read_cdir(Fixture *f, const char *name)
         return buf;
 }
 
+/* At start: Docker's layout, with links before the own addresses. */
+static void test_hosts_at_start(void **state)
+{
+        Fixture *f = *state;
+        const char *defaults = "127.0.0.1\tlocalhost\n"
+                               "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                               "fe00::\tip6-localnet\n"
+                               "ff00::\tip6-mcastprefix\n"
+                               "ff02::1\tip6-allnodes\n"
+                               "ff02::2\tip6-allrouters\n";
+        Built b = build(f, "{\"Image\":\"i\",\"Cmd\":[\"sh\"],\"Hostname\":\"web\","
+                           "\"HostConfig\":{\"ExtraHosts\":[\"db:10.0.0.5\"]}}");
+        assert_ok(&b);
+        SpecgenInput in = {
+            .id = ID, .request = b.request, .config = b.config, .container_dir = f->cdir};
+        char *addrs[] = {(char *)"172.17.0.3", (char *)"fd00::3", NULL};
+        assert_int_equal(specgen_write_hosts(&in, "172.17.0.2\twebdb abc db\n", addrs, NULL), 0);
+        _cleanup_free_ char *hosts = read_cdir(f, "hosts");
+        _cleanup_free_ char *want = NULL;
+        assert_true(asprintf(&want,
+                             "%s10.0.0.5\tdb\n172.17.0.2\twebdb abc db\n172.17.0.3\tweb\n"
+                             "fd00::3\tweb\n",
+                             defaults) > 0);
+        assert_string_equal(hosts, want);
+        /* written again at the next start: nothing accumulates */
+        char *addrs2[] = {(char *)"172.17.0.4", NULL};
+        assert_int_equal(specgen_write_hosts(&in, NULL, addrs2, NULL), 0);
+        _cleanup_free_ char *again = read_cdir(f, "hosts");
+        _cleanup_free_ char *want2 = NULL;
+        assert_true(asprintf(&want2, "%s10.0.0.5\tdb\n172.17.0.4\tweb\n", defaults) > 0);
+        assert_string_equal(again, want2);
+        built_free(&b);
+
+        /* a domain: the FQDN, then the bare name */
+        b = build(f, "{\"Image\":\"i\",\"Cmd\":[\"sh\"],\"Hostname\":\"web\","
+                     "\"Domainname\":\"example.com\"}");
+        assert_ok(&b);
+        in.request = b.request;
+        in.config = b.config;
+        assert_int_equal(specgen_write_hosts(&in, NULL, addrs2, NULL), 0);
+        _cleanup_free_ char *fq = read_cdir(f, "hosts");
+        _cleanup_free_ char *want3 = NULL;
+        assert_true(asprintf(&want3, "%s172.17.0.4\tweb.example.com web\n", defaults) > 0);
+        assert_string_equal(fq, want3);
+        built_free(&b);
+
+        /* --network none: no address, no own line */
+        b = build(f, "{\"Image\":\"i\",\"Cmd\":[\"sh\"],\"HostConfig\":{\"NetworkMode\":"
+                     "\"none\"}}");
+        assert_ok(&b);
+        _cleanup_free_ char *none = read_cdir(f, "hosts");
+        assert_string_equal(none, defaults);
+        built_free(&b);
+
+        /* host networking with --add-host: Docker's defaults, not the host's */
+        b = build(f, "{\"Image\":\"i\",\"Cmd\":[\"sh\"],\"HostConfig\":{\"NetworkMode\":"
+                     "\"host\",\"ExtraHosts\":[\"db:10.0.0.5\"]}}");
+        assert_ok(&b);
+        _cleanup_free_ char *hh = read_cdir(f, "hosts");
+        _cleanup_free_ char *want4 = NULL;
+        assert_true(asprintf(&want4, "%s10.0.0.5\tdb\n", defaults) > 0);
+        assert_string_equal(hh, want4);
+        built_free(&b);
+}
+
+/* Links' variables sit after PATH/HOSTNAME and before Config.Env, which
+ * overrides them (Docker's CreateDaemonEnvironment). */
+static void test_link_env(void **state)
+{
+        Fixture *f = *state;
+        Built b = {0};
+        b.request = parse("{\"Image\":\"i\",\"Cmd\":[\"sh\"],\"Hostname\":\"web\","
+                          "\"Env\":[\"WEBDB_NAME=mine\",\"A=1\"]}");
+        assert_int_equal(specgen_merge_config(b.request, NULL, &b.config, NULL), 0);
+        char *link_env[] = {(char *)"WEBDB_PORT=tcp://172.17.0.2:5432",
+                            (char *)"WEBDB_NAME=/web/webdb", NULL};
+        SpecgenInput in = {.id = ID,
+                           .name = "web",
+                           .request = b.request,
+                           .config = b.config,
+                           .rootfs = f->rootfs,
+                           .container_dir = f->cdir,
+                           .cgroup_parent = "",
+                           .link_env = link_env};
+        assert_int_equal(specgen_build(&in, &b.spec, NULL), 0);
+        json_t *env = path_get(b.spec, "process.env");
+        assert_int_equal(json_array_size(env), 5);
+        assert_string_equal(json_string_value(json_array_get(env, 1)), "HOSTNAME=web");
+        assert_string_equal(json_string_value(json_array_get(env, 2)),
+                            "WEBDB_PORT=tcp://172.17.0.2:5432");
+        assert_string_equal(json_string_value(json_array_get(env, 3)), "WEBDB_NAME=mine");
+        assert_string_equal(json_string_value(json_array_get(env, 4)), "A=1");
+        built_free(&b);
+}
+
 static void test_etc_files(void **state)
 {
         Fixture *f = *state;
@@ -1031,7 +1126,9 @@ static void test_etc_files(void **state)
         assert_non_null(strstr(hosts, "ff02::2\tip6-allrouters\n"));
         assert_non_null(strstr(hosts, "10.0.0.5\tdb\n"));
         assert_non_null(strstr(hosts, "::2\tv6\n"));
-        assert_non_null(strstr(hosts, "\tweb\n"));
+        /* the own name waits for the addresses of the start */
+        assert_null(strstr(hosts, "\tweb\n"));
+        assert_null(strstr(hosts, "127.0.0.1\tweb"));
         /* host resolv.conf with only a localhost server: Docker's defaults */
         _cleanup_free_ char *resolv = read_cdir(f, "resolv.conf");
         assert_null(strstr(resolv, "127.0.0.53"));
@@ -1377,6 +1474,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_init, setup, teardown),
             cmocka_unit_test_setup_teardown(test_mounts, setup, teardown),
             cmocka_unit_test_setup_teardown(test_etc_files, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_hosts_at_start, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_link_env, setup, teardown),
             cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
             cmocka_unit_test_setup_teardown(test_docker_cli_request, setup, teardown),
             cmocka_unit_test(test_signals),
