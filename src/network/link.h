@@ -21,6 +21,13 @@ int net_link_bridge_add_ip6(const char *name, NetIp6 gateway, uint8_t prefix, Be
 /* Deletes a link by name; a missing link is not an error. */
 int net_link_delete(const char *name, BerthError **err);
 bool net_link_exists(const char *name);
+/* The same from one background thread (link_reaper.c): for the host end of
+ * a veth whose container has exited, whose teardown (~10 ms of kernel RCU
+ * waits) nobody needs to wait for. Errors are ignored, as a missing link is
+ * what is wanted. net_link_flush_deletes returns when all queued deletions
+ * are done. */
+void net_link_delete_later(const char *name);
+void net_link_flush_deletes(void);
 
 typedef struct NetEndpointConfig {
         const char *bridge;      /* host side master */

@@ -432,11 +432,17 @@ static int add_endpoint(NetManager *m, NetNetwork *n, const NetContainerRequest 
         return 0;
 }
 
-static void remove_endpoint(NetManager *m, NetEndpoint *e)
+/* later: the container has exited (or never ran), so nothing waits for its
+ * link to go; a disconnect of a running container deletes it at once. */
+static void remove_endpoint(NetManager *m, NetEndpoint *e, bool later)
 {
         NetNetwork *n = net_model_find_id(m, e->network_id);
-        if (e->plugged && !m->no_host_changes)
-                (void)net_link_delete(e->host_ifname, NULL);
+        if (e->plugged && !m->no_host_changes) {
+                if (later)
+                        net_link_delete_later(e->host_ifname);
+                else
+                        (void)net_link_delete(e->host_ifname, NULL);
+        }
         if (n && n->space)
                 net_addrspace_release(n->space, e->ip);
         if (n && n->space6 && e->has_ip6)
@@ -449,7 +455,7 @@ static void unplug_locked(NetManager *m, const char *id)
 {
         for (size_t i = m->n_eps; i-- > 0;)
                 if (STREQ(m->eps[i]->container_id, id))
-                        remove_endpoint(m, m->eps[i]);
+                        remove_endpoint(m, m->eps[i], true);
         drop_ports(m, id);
         (void)net_db_save_ports(m, id, NULL);
 }
@@ -771,7 +777,7 @@ int net_network_connect(NetManager *m, const char *network, const NetContainerRe
         if (q >= 0 && pid > 0) {
                 q = plug_locked(m, r->id, pid, err);
                 if (q < 0) {
-                        remove_endpoint(m, e);
+                        remove_endpoint(m, e, false);
                         (void)net_model_sync_rules(m, NULL);
                 }
         }
@@ -794,7 +800,7 @@ int net_network_disconnect(NetManager *m, const char *network, const char *conta
                 q = error_set(err, EINVAL, "container %.12s is not connected to network %s",
                               container_id, n->name);
         if (e) {
-                remove_endpoint(m, e);
+                remove_endpoint(m, e, false);
                 q = net_model_sync_rules(m, err);
         }
         UNLOCK(m);

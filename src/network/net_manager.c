@@ -377,6 +377,7 @@ NetManager *net_manager_free(NetManager *m)
 {
         if (!m)
                 return NULL;
+        net_link_flush_deletes(); /* nothing is left behind at shutdown */
         net_dns_free(m->dns);
         for (size_t i = 0; i < m->n_eps; i++)
                 net_endpoint_free(m->eps[i]);

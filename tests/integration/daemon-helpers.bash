@@ -152,6 +152,11 @@ daemon_stop() {
         fi
         # The suite's bridge and table go with it (berthd itself keeps them
         # across restarts, as Docker keeps docker0).
+        # (an exited container's veth is deleted in the background: wait)
+        for _ in $(seq 30); do
+                [ -z "$(ip -o link show master "$DAEMON_BRIDGE" 2>/dev/null)" ] && break
+                sleep 0.1
+        done
         if [ -n "$(ip -o link show master "$DAEMON_BRIDGE" 2>/dev/null)" ]; then
                 echo "left behind: devices on $DAEMON_BRIDGE:" >&2
                 ip -o link show master "$DAEMON_BRIDGE" >&2

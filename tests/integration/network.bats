@@ -195,7 +195,9 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         veth=$(ip -o link show master "$DAEMON_BRIDGE" | wc -l)
         [ "$veth" -ge 1 ]
         api DELETE "/containers/survivor?force=1" >/dev/null
-        [ "$(ip -o link show master "$DAEMON_BRIDGE" | wc -l)" = 0 ]
+        # the host end of an exited container's veth goes in the background
+        no_veth() { [ "$(ip -o link show master "$DAEMON_BRIDGE" | wc -l)" = 0 ]; }
+        wait_for 30 no_veth
         ! nft list table ip "$DAEMON_NFT_TABLE" | grep -q 18095
 }
 
