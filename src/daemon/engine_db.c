@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/sqlite_busy.h"
 #include "common/json.h"
 #include "daemon/engine_internal.h"
 
@@ -34,7 +35,7 @@ int edb_open(const char *path, sqlite3 **ret, BerthError **err)
                 sqlite3_close(db);
                 return r;
         }
-        sqlite3_busy_timeout(db, 10000);
+        berth_sqlite_busy_setup(db);
         const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
         if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/sqlite_busy.h"
 #include "common/strv.h"
 #include "image/store_internal.h"
 
@@ -92,7 +93,7 @@ int store_db_open(ImgStore *s, BerthError **err)
                 s->db = NULL;
                 return r;
         }
-        sqlite3_busy_timeout(s->db, 10000);
+        berth_sqlite_busy_setup(s->db);
         int r = store_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
         if (r >= 0)
                 r = store_db_exec(s, schema, err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/sqlite_busy.h"
 #include "common/fileutil.h"
 #include "network/link.h"
 #include "network/net_internal.h"
@@ -47,7 +48,7 @@ int net_db_open(NetManager *m, const char *data_root, BerthError **err)
                             NULL) != SQLITE_OK)
                 return error_set(err, EIO, "opening %s: %s", path,
                                  m->db ? sqlite3_errmsg(m->db) : "out of memory");
-        sqlite3_busy_timeout(m->db, 10000);
+        berth_sqlite_busy_setup(m->db);
         if (sqlite3_exec(m->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
                          NULL) != SQLITE_OK ||
             sqlite3_exec(m->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)

@@ -1,0 +1,27 @@
+/* One busy handler for berthd's three SQLite connections (engine, images,
+ * networks share berth.db). SQLite's own busy timeout sleeps 1, 2, 5, 10...
+ * up to 100 ms between tries: with one writer at a time and transactions of
+ * well under a millisecond, that turned concurrent starts into queues of
+ * sleepers. Retrying every 50 µs for the first 20 ms and every millisecond
+ * after that, up to 10 s, keeps a busy database busy and not idle. */
+#pragma once
+
+#include <sqlite3.h>
+#include <time.h>
+
+static inline int berth_sqlite_busy(void *unused, int tries)
+{
+        (void)unused;
+        long us = tries < 400 ? 50 : 1000;
+        long spent = tries < 400 ? tries * 50L : 20000L + (tries - 400) * 1000L;
+        if (spent >= 10L * 1000 * 1000)
+                return 0;
+        struct timespec ts = {0, us * 1000};
+        nanosleep(&ts, NULL);
+        return 1;
+}
+
+static inline void berth_sqlite_busy_setup(sqlite3 *db)
+{
+        sqlite3_busy_handler(db, berth_sqlite_busy, NULL);
+}
