@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "common/sqlite_busy.h"
+#include "common/sqlite_conn.h"
 #include "common/json.h"
 #include "daemon/engine_internal.h"
 
@@ -36,7 +36,7 @@ int edb_open(const char *path, sqlite3 **ret, BerthError **err)
                 return r;
         }
         berth_sqlite_busy_setup(db);
-        const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+        const char *pragmas = BERTH_SQLITE_PRAGMAS;
         if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
                 int r = db_error(db, err, path);

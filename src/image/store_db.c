@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
-#include "common/sqlite_busy.h"
+#include "common/sqlite_conn.h"
 #include "common/strv.h"
 #include "image/store_internal.h"
 
@@ -94,7 +94,7 @@ int store_db_open(ImgStore *s, BerthError **err)
                 return r;
         }
         berth_sqlite_busy_setup(s->db);
-        int r = store_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
+        int r = store_db_exec(s, BERTH_SQLITE_PRAGMAS, err);
         if (r >= 0)
                 r = store_db_exec(s, schema, err);
         if (r >= 0) /* tables made before the blob column existed */

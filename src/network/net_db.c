@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "common/sqlite_busy.h"
+#include "common/sqlite_conn.h"
 #include "common/fileutil.h"
 #include "network/link.h"
 #include "network/net_internal.h"
@@ -49,8 +49,7 @@ int net_db_open(NetManager *m, const char *data_root, BerthError **err)
                 return error_set(err, EIO, "opening %s: %s", path,
                                  m->db ? sqlite3_errmsg(m->db) : "out of memory");
         berth_sqlite_busy_setup(m->db);
-        if (sqlite3_exec(m->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-                         NULL) != SQLITE_OK ||
+        if (sqlite3_exec(m->db, BERTH_SQLITE_PRAGMAS, NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(m->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
                 return db_fail(m, err, "creating the tables");
         for (size_t i = 0; i < ARRAY_SIZE(MIGRATIONS); i++)
