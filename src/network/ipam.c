@@ -267,6 +267,12 @@ bool net_ip6_equal(NetIp6 a, NetIp6 b)
         return memcmp(a.b, b.b, 16) == 0;
 }
 
+bool net_ip6_is_loopback(NetIp6 ip)
+{
+        static const NetIp6 lo = {.b = {[15] = 1}};
+        return net_ip6_equal(ip, lo);
+}
+
 bool net_is_ip6_text(const char *s)
 {
         return s && strchr(s, ':') != NULL;

@@ -80,6 +80,8 @@ int net_ip6_parse(const char *s, NetIp6 *ret);
 const char *net_ip6_format(NetIp6 ip, char *buf, size_t len);
 bool net_ip6_is_zero(NetIp6 ip);
 bool net_ip6_equal(NetIp6 a, NetIp6 b);
+/* ::1 */
+bool net_ip6_is_loopback(NetIp6 ip);
 /* Whether a string is an IPv6 address or subnet (has a ':'). */
 bool net_is_ip6_text(const char *s);
 /* As net_subnet4_parse, for "fd00:1::/64". */

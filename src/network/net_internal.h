@@ -74,7 +74,8 @@ struct NetManager {
         char *bridge_name;
         char *bridge_prefix;
         char *nft_table;
-        char *nft_applied; /* the last ruleset applied (NULL: unknown, apply) */
+        char *nft_applied;          /* the last ruleset applied (NULL: unknown, apply) */
+        struct NetLoProxy *loproxy; /* TCP on [::1] (loproxy.h), made when first needed */
         bool no_host_changes;
         NetPool4 *pools;
         size_t n_pools;

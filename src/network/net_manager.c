@@ -11,6 +11,7 @@
 #include "common/fileutil.h"
 #include "common/json.h"
 #include "network/link.h"
+#include "network/loproxy.h"
 #include "network/net_internal.h"
 #include "network/nft.h"
 
@@ -392,6 +393,7 @@ NetManager *net_manager_free(NetManager *m)
         free(m->bridge_prefix);
         free(m->nft_table);
         free(m->nft_applied);
+        net_loproxy_free(m->loproxy);
         if (m->db)
                 sqlite3_close(m->db);
         pthread_mutex_destroy(&m->lock);

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "network/net_internal.h"
+#include "network/loproxy.h"
 #include "network/nft.h"
 
 NetNetwork *net_network_new(void)
@@ -215,16 +216,34 @@ int net_model_sync_rules(NetManager *m, BerthError **err)
                 nets[nn++] =
                     (NetNftNetwork){n->bridge, n->subnet, n->internal, n->has_subnet6, n->subnet6};
         }
+        /* TCP on [::1] goes through berthd's relay (loproxy.h), the rest
+         * through nft. */
+        _cleanup_free_ NetLoProxyRule *lo = calloc(m->n_ports + 1, sizeof(*lo));
+        if (!lo)
+                return error_set(err, ENOMEM, "out of memory");
+        size_t np = 0, nlo = 0;
         for (size_t i = 0; i < m->n_ports; i++) {
                 const NetPortRec *p = &m->ports[i];
-                ports[i] = (NetNftPort){p->proto,     p->host_ip,      p->host_first,
-                                        p->host_last, p->container_ip, p->container_first,
-                                        p->v6,        p->host_ip6,     p->container_ip6};
+                if (p->v6 && net_ip6_is_loopback(p->host_ip6) && STREQ(p->proto, "tcp")) {
+                        lo[nlo++] = (NetLoProxyRule){p->host_first, p->host_last, p->container_ip6,
+                                                     p->container_first};
+                        continue;
+                }
+                ports[np++] = (NetNftPort){p->proto,     p->host_ip,      p->host_first,
+                                           p->host_last, p->container_ip, p->container_first,
+                                           p->v6,        p->host_ip6,     p->container_ip6};
+        }
+        if (nlo > 0 && !m->loproxy && !(m->loproxy = net_loproxy_new(err)))
+                return -(err && *err ? (*err)->code : ENOMEM);
+        if (m->loproxy) {
+                int q = net_loproxy_set(m->loproxy, lo, nlo, err);
+                if (q < 0)
+                        return q;
         }
         /* Most starts and stops (no published port, no new network) leave
          * the ruleset as it is: then the netlink round trips are skipped. */
         char *script = NULL;
-        int r = net_nft_render(m->nft_table, nets, nn, ports, m->n_ports, &script, err);
+        int r = net_nft_render(m->nft_table, nets, nn, ports, np, &script, err);
         if (r < 0)
                 return r;
         if (m->nft_applied && STREQ(m->nft_applied, script)) {

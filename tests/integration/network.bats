@@ -46,7 +46,7 @@ inspect() { # NAME JQ
 }
 
 http_get() { # URL: through the host's busybox
-        curl -sf --max-time 3 "$1"
+        curl -gsf --max-time 3 "$1"
 }
 
 start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
@@ -226,4 +226,20 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         api DELETE "/containers/dnsclient?force=1" >/dev/null
         run api DELETE /networks/tcpdns
         assert_http 204
+}
+
+@test "TCP published on [::1] is relayed by berthd to an IPv6 container; the listener goes with it" {
+        run api_json POST /networks/create \
+                '{"Name":"lo6net","EnableIPv6":true,"IPAM":{"Config":[{"Subnet":"10.218.0.0/24"},{"Subnet":"fd00:218::/64"}]}}'
+        [ "$(tail -n1 <<<"$output")" = 201 ] || fail "$output"
+        start_httpd lo6 '{HostConfig: {NetworkMode: "lo6net", PortBindings: {"80/tcp": [{HostIp: "::1", HostPort: "18097"}]}}}' >/dev/null
+        wait_for 150 http_get 'http://[::1]:18097/' >/dev/null || fail "[::1]:18097 not reachable"
+        [ "$(http_get 'http://[::1]:18097/')" = "hello from lo6" ]
+        # a listener of berthd's, no DNAT rule for it, nothing on 127.0.0.1
+        ss -Hltnp 'sport = :18097' | grep -q berthd
+        ! nft list table ip6 "$DAEMON_NFT_TABLE" 2>/dev/null | grep -q 18097
+        ! http_get 'http://127.0.0.1:18097/'
+        api DELETE "/containers/lo6?force=1" >/dev/null
+        ! ss -Hltn 'sport = :18097' | grep -q 18097
+        api DELETE /networks/lo6net >/dev/null
 }

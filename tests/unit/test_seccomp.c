@@ -584,8 +584,8 @@ static size_t cache_entries(const char *root, char name[64])
                 size_t len = strlen(de->d_name);
                 if (len > 4 && STREQ(de->d_name + len - 4, ".bpf")) {
                         n++;
-                        if (name)
-                                snprintf(name, 64, "%s", de->d_name);
+                        if (name && len < 64)
+                                memcpy(name, de->d_name, len + 1);
                 }
         }
         return n;
