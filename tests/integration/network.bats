@@ -243,3 +243,46 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         ! ss -Hltn 'sport = :18097' | grep -q 18097
         api DELETE /networks/lo6net >/dev/null
 }
+
+@test "berth's table coexists with another tool's rules, which it never touches" {
+        # Another tool's rules: a table of its own beside ours, and (when
+        # iptables is installed) Docker-style chains made through iptables.
+        local foreign=berthtest_foreign_$$ ipt_chain=BERTHTEST-$$
+        nft -f - <<NFT
+table ip $foreign {
+        chain foreign_forward {
+                type filter hook forward priority 0; policy accept;
+                counter
+        }
+        chain foreign_prerouting {
+                type nat hook prerouting priority -100; policy accept;
+                tcp dport 18099 counter
+        }
+}
+NFT
+        local have_ipt=
+        if command -v iptables >/dev/null && iptables -t nat -N "$ipt_chain" 2>/dev/null; then
+                have_ipt=1
+                iptables -t nat -A "$ipt_chain" -p tcp --dport 18098 -j RETURN
+        fi
+        before=$(nft list table ip "$foreign")
+        ipt_before=$([ -z "$have_ipt" ] || iptables -t nat -S "$ipt_chain")
+
+        start_httpd coexist '{HostConfig: {PortBindings: {"80/tcp": [{HostIp: "127.0.0.1", HostPort: "18096"}]}}}' >/dev/null
+        wait_for 150 http_get http://127.0.0.1:18096/ >/dev/null || fail "not reachable beside the foreign rules"
+        api DELETE "/containers/coexist?force=1" >/dev/null
+        daemon_restart KILL
+
+        # counters may have moved; the rules themselves must be as they were
+        strip() { sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'; }
+        after=$(nft list table ip "$foreign")
+        ipt_after=$([ -z "$have_ipt" ] || iptables -t nat -S "$ipt_chain")
+        nft delete table ip "$foreign"
+        if [ -n "$have_ipt" ]; then
+                iptables -t nat -F "$ipt_chain"
+                iptables -t nat -X "$ipt_chain"
+        fi
+        [ "$(strip <<<"$before")" = "$(strip <<<"$after")" ] || fail "foreign table changed: $after"
+        [ "$ipt_before" = "$ipt_after" ] || fail "iptables chain changed: $ipt_after"
+        [ -n "$have_ipt" ] || echo "# iptables not installed: only the nft table was checked" >&3
+}
