@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "daemon/api_router.h"
 #include "daemon/engine_internal.h"
+#include "daemon/engine_links.h"
 
 static const char *const list_filters[] = {
     "id",     "name",    "label",   "status", "exited", "ancestor",  "before",  "since",
@@ -329,6 +330,40 @@ static json_t *networks_json(const Ctr *c)
                       "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
                       "DriverOpts", "DNSNames"));
         return nets;
+}
+
+/* HostConfig as inspect shows it: Links in Docker's stored form
+ * "/db:/web/webdb", whatever form create was given. */
+static json_t *inspect_host_config(const Ctr *c)
+{
+        if (!c->host_config)
+                return json_object();
+        json_t *links = json_object_get(c->host_config, "Links");
+        if (json_array_size(links) == 0)
+                return json_incref(c->host_config);
+        json_t *hc = json_copy(c->host_config);
+        json_t *out = json_array();
+        const char *self = c->name && c->name[0] == '/' ? c->name + 1 : c->name ? c->name : "";
+        size_t i;
+        json_t *l;
+        json_array_foreach(links, i, l)
+        {
+                char *name = NULL, *alias = NULL, *s = NULL;
+                const char *spec = json_string_value(l);
+                if (spec && links_parse(spec, &name, &alias, NULL) >= 0 &&
+                    asprintf(&s, "/%s:/%s/%s", name, self, alias) >= 0)
+                        json_array_append_new(out, json_string(s));
+                else if (spec)
+                        json_array_append_new(out, json_string(spec));
+                free(name);
+                free(alias);
+                free(s);
+        }
+        if (!hc || !out || json_object_set_new(hc, "Links", out) < 0) {
+                json_decref(hc);
+                return json_incref(c->host_config);
+        }
+        return hc;
 }
 
 static json_t *mounts_json(const Ctr *c)
@@ -673,9 +708,8 @@ json_t *engine_inspect_json(Engine *e, const Ctr *c, int64_t now)
             "Image", c->image_id, "ResolvConfPath", resolv, "HostnamePath", hostname, "HostsPath",
             hosts, "LogPath", log_path, "Name", c->name, "RestartCount", c->restart_count, "Driver",
             driver, "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile",
-            "", "ExecIDs", "HostConfig",
-            c->host_config ? json_incref(c->host_config) : json_object(), "GraphDriver", "Name",
-            driver, "Data", gd_data, "Mounts", mounts_json(c), "Config",
+            "", "ExecIDs", "HostConfig", inspect_host_config(c), "GraphDriver", "Name", driver,
+            "Data", gd_data, "Mounts", mounts_json(c), "Config",
             c->config ? json_incref(c->config) : json_object());
         if (!j)
                 return NULL;

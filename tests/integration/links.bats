@@ -57,7 +57,12 @@ ip_of() { # NAME: its address on the default bridge
         run dkr run --rm --name web2 --link db:my-db busybox sh -c 'echo $MY_DB_NAME $MY_DB_PORT'
         assert_success
         [ "$output" = "/web2/my-db tcp://$ip:5432" ] || fail "$output"
-        berth rm -f db >/dev/null
+        # inspect shows the links in Docker's stored form
+        berth create --name web3 --link db:webdb busybox true >/dev/null
+        run berth inspect -f '{{json .HostConfig.Links}}' web3
+        assert_success
+        [ "$output" = '["/db:/web3/webdb"]' ] || fail "$output"
+        berth rm -f web3 db >/dev/null
 }
 
 @test "--link: the target's hosts line sits between --add-host and the own address" {
