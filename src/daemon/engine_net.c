@@ -236,6 +236,94 @@ NetManager *engine_network(Engine *e)
         return e->net;
 }
 
+/* ---- /etc/hosts of a running container on connect and disconnect ----
+ * As Docker: joining a network adds "<address>\t<names>" lines for the new
+ * addresses, leaving removes them. The file is bind-mounted into the
+ * container, so it is changed in place. */
+
+/* The container's addresses on one network ("" when it has none). */
+static void network_addrs(Engine *e, const char *id, const char *net_name, char ip4[64],
+                          char ip6[64])
+{
+        ip4[0] = ip6[0] = '\0';
+        json_t *settings = NULL;
+        if (net_container_settings(e->net, id, &settings, NULL) < 0)
+                return;
+        json_t *ep = json_object_get(json_object_get(settings, "Networks"), net_name);
+        const char *a = json_string_value(json_object_get(ep, "IPAddress"));
+        const char *b = json_string_value(json_object_get(ep, "GlobalIPv6Address"));
+        snprintf(ip4, 64, "%s", a ? a : "");
+        snprintf(ip6, 64, "%s", b ? b : "");
+        json_decref(settings);
+}
+
+static int rewrite_in_place(const char *path, const char *text, BerthError **err)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        size_t len = strlen(text);
+        if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+                return error_set_errno(err, errno, "rewriting %s", path);
+        return 0;
+}
+
+static bool line_is_for(const char *line, const char *addr)
+{
+        size_t n = strlen(addr);
+        return n > 0 && strncmp(line, addr, n) == 0 && (line[n] == '\t' || line[n] == ' ');
+}
+
+static void hosts_update(Engine *e, const char *id, const char *ip4, const char *ip6, bool add)
+{
+        if (!*ip4 && !*ip6)
+                return;
+        _cleanup_free_ char *dir = engine_ctr_dir(e, id);
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_error_ BerthError *err = NULL;
+        if (!dir || asprintf(&path, "%s/hosts", dir) < 0 || read_file(path, &text, NULL, &err) < 0)
+                return;
+        char *out = NULL;
+        size_t len = 0;
+        _cleanup_fclose_ FILE *f = open_memstream(&out, &len);
+        if (!f)
+                return;
+        /* the container's own lines come last: their names are reused */
+        const char *names = NULL;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (!add && (line_is_for(line, ip4) || line_is_for(line, ip6)))
+                        continue;
+                fprintf(f, "%s\n", line);
+                const char *tab = strchr(line, '\t');
+                if (tab && !strstr(line, "localhost") && !strstr(line, "ip6-"))
+                        names = tab + 1;
+        }
+        if (add && names) {
+                if (*ip4)
+                        fprintf(f, "%s\t%s\n", ip4, names);
+                if (*ip6)
+                        fprintf(f, "%s\t%s\n", ip6, names);
+        }
+        fclose(TAKE_PTR(f));
+        if (rewrite_in_place(path, out ? out : "", &err) < 0)
+                log_warn("container %.12s: %s", id, err->message);
+        free(out);
+}
+
+/* inspect and ps read the cached settings: refreshed when networks change */
+static void refresh_cached_settings(Engine *e, const char *id)
+{
+        pthread_mutex_lock(&e->lock);
+        Ctr *c = engine_find_locked(e, id, NULL);
+        if (c && c->pid > 0) {
+                json_t *ns = engine_net_settings(e, c), *ports = engine_net_ports(e, c);
+                json_decref(c->net_settings);
+                json_decref(c->net_ports);
+                c->net_settings = ns;
+                c->net_ports = ports;
+        }
+        pthread_mutex_unlock(&e->lock);
+}
+
 int engine_network_connect(Engine *e, const char *network, const char *container,
                            json_t *endpoint_config, BerthError **err)
 {
@@ -317,6 +405,12 @@ int engine_network_connect(Engine *e, const char *network, const char *container
                 if (dir && patch_resolv(dir, dns, true, &derr) < 0)
                         log_warn("container %.12s: %s", id, derr->message);
         }
+        if (r >= 0 && pid > 0) {
+                char ip4[64], ip6[64];
+                network_addrs(e, id, net_name, ip4, ip6);
+                hosts_update(e, id, ip4, ip6, true);
+                refresh_cached_settings(e, id);
+        }
         if (r >= 0)
                 engine_event(e, "network", "connect", net_id,
                              json_pack("{s:s, s:s, s:s}", "container", id, "name", net_name, "type",
@@ -345,7 +439,13 @@ int engine_network_disconnect(Engine *e, const char *network, const char *contai
         json_object_del(ec, net_id);
         engine_save_locked(e, c);
         pthread_mutex_unlock(&e->lock);
+        char ip4[64], ip6[64];
+        network_addrs(e, id, net_name, ip4, ip6);
         r = net_network_disconnect(e->net, net_name, id, force, err);
+        if (r >= 0) {
+                hosts_update(e, id, ip4, ip6, false);
+                refresh_cached_settings(e, id);
+        }
         if (r >= 0)
                 engine_event(e, "network", "disconnect", net_id,
                              json_pack("{s:s, s:s, s:s}", "container", id, "name", net_name, "type",

@@ -91,15 +91,21 @@ daemon_load_busybox() {
 
 # Restarts berthd (same roots); with kill9, by SIGKILL (live restore tests).
 daemon_restart() {
-        local sig=${1:-TERM}
+        local sig=${1:-TERM} i
+        # an earlier test of the file may have restarted it: the pid file
+        # names the one running now
+        [ -s "$DAEMON_DIR/berthd.pid" ] && DAEMON_PID=$(cat "$DAEMON_DIR/berthd.pid")
         kill -"$sig" "$DAEMON_PID" 2>/dev/null
         wait "$DAEMON_PID" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+                kill -0 "$DAEMON_PID" 2>/dev/null || break
+                sleep 0.1
+        done
         "$BERTHD" -H "unix://$DAEMON_SOCK" --data-root "$DAEMON_DIR/data" \
                 --exec-root "$DAEMON_DIR/exec" --pidfile "$DAEMON_DIR/berthd.pid" \
                 --config-file "$DAEMON_DIR/daemon.json" ${BERTHD_ARGS:-} \
                 </dev/null >>"$DAEMON_DIR/berthd.log" 2>&1 3>&- &
         DAEMON_PID=$!
-        local i
         for ((i = 0; i < 200; i++)); do
                 curl -s --unix-socket "$DAEMON_SOCK" http://localhost/_ping >/dev/null 2>&1 && return 0
                 sleep 0.05

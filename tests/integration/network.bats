@@ -155,11 +155,21 @@ start_httpd() { # NAME EXTRA: a container serving "hello from NAME" on port 80
         run api_json POST /networks/late/connect '{"Container":"joiner"}'
         assert_http 200
         wait_for 150 ctr_exec joiner timeout 3 wget -q -O - http://lateweb/ >/dev/null || fail "not reachable after connect"
-        [ -n "$(inspect joiner .NetworkSettings.Networks.late.IPAddress)" ]
+        late_ip=$(inspect joiner .NetworkSettings.Networks.late.IPAddress)
+        [ -n "$late_ip" ] && [ "$late_ip" != null ]
+        # as Docker: the new address gets its /etc/hosts line, with the
+        # names of the container's first one
+        first=$(inspect joiner .NetworkSettings.Networks.bridge.IPAddress)
+        run ctr_exec joiner cat /etc/hosts
+        names=$(grep -P "^\Q$first\E\t" <<<"$output" | cut -f2-)
+        grep -qxP "\Q$late_ip\E\t\Q$names\E" <<<"$output" || fail "no line for $late_ip: $output"
         run api_json POST /networks/late/disconnect '{"Container":"joiner"}'
         assert_http 200
         run ctr_exec joiner timeout 3 wget -q -O - http://lateweb/
         [ "$status" -ne 0 ]
+        run ctr_exec joiner cat /etc/hosts
+        ! grep -q "^$late_ip[[:space:]]" <<<"$output" || fail "line for $late_ip left: $output"
+        grep -q "^$first[[:space:]]" <<<"$output" || fail "own line gone: $output"
         run api_json POST /networks/nope/connect '{"Container":"joiner"}'
         assert_http 404
         api DELETE "/containers/lateweb?force=1" >/dev/null
