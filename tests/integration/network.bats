@@ -270,7 +270,8 @@ table ip $foreign {
         }
 }
 NFT
-        local have_ipt=
+        local have_ipt= had_nat=
+        nft list table ip nat >/dev/null 2>&1 && had_nat=1
         if command -v iptables >/dev/null && iptables -t nat -N "$ipt_chain" 2>/dev/null; then
                 have_ipt=1
                 iptables -t nat -A "$ipt_chain" -p tcp --dport 18098 -j RETURN
@@ -291,6 +292,8 @@ NFT
         if [ -n "$have_ipt" ]; then
                 iptables -t nat -F "$ipt_chain"
                 iptables -t nat -X "$ipt_chain"
+                # iptables-nft made the nat table for it
+                [ -n "$had_nat" ] || nft delete table ip nat 2>/dev/null || true
         fi
         [ "$(strip <<<"$before")" = "$(strip <<<"$after")" ] || fail "foreign table changed: $after"
         [ "$ipt_before" = "$ipt_after" ] || fail "iptables chain changed: $ipt_after"
