@@ -89,18 +89,14 @@ static ExecRec *rec_get(const char *id)
         return r;
 }
 
-/* Adds r (taking the caller's reference for the list) and forgets the
- * oldest finished or never started instances beyond EXEC_KEEP_IDLE. */
-static void rec_add(ExecRec *r)
+/* Called with execs_lock held, which it releases: unlinks the instances
+ * pick chooses, then drops the list's references to them unlocked. */
+static void drop_where(bool (*pick)(const ExecRec *x, void *ctx), void *ctx)
 {
         ExecRec *drop = NULL;
-        pthread_mutex_lock(&execs_lock);
-        r->next = execs;
-        execs = r;
-        unsigned finished = 0;
         for (ExecRec **p = &execs; *p;) {
                 ExecRec *x = *p;
-                if ((x->exited || !x->started) && ++finished > EXEC_KEEP_IDLE) {
+                if (pick(x, ctx)) {
                         *p = x->next;
                         x->next = drop;
                         drop = x;
@@ -116,28 +112,34 @@ static void rec_add(ExecRec *r)
         }
 }
 
+static bool beyond_idle_limit(const ExecRec *x, void *ctx)
+{
+        unsigned *finished = ctx;
+        return (x->exited || !x->started) && ++*finished > EXEC_KEEP_IDLE;
+}
+
+static bool of_container(const ExecRec *x, void *ctx)
+{
+        return STREQ(x->container_id, (const char *)ctx);
+}
+
+/* Adds r (taking the caller's reference for the list) and forgets the
+ * oldest finished or never started instances beyond EXEC_KEEP_IDLE. */
+static void rec_add(ExecRec *r)
+{
+        pthread_mutex_lock(&execs_lock);
+        r->next = execs;
+        execs = r;
+        unsigned finished = 0;
+        drop_where(beyond_idle_limit, &finished);
+}
+
 /* Forgets every instance of the container (it was removed): their IDs
  * answer 404 from now on; sessions still running keep their reference. */
 void api_exec_forget_container(const char *container_id)
 {
-        ExecRec *drop = NULL;
         pthread_mutex_lock(&execs_lock);
-        for (ExecRec **p = &execs; *p;) {
-                ExecRec *x = *p;
-                if (STREQ(x->container_id, container_id)) {
-                        *p = x->next;
-                        x->next = drop;
-                        drop = x;
-                        continue;
-                }
-                p = &x->next;
-        }
-        pthread_mutex_unlock(&execs_lock);
-        while (drop) {
-                ExecRec *n = drop->next;
-                rec_unref(drop);
-                drop = n;
-        }
+        drop_where(of_container, (void *)container_id);
 }
 
 json_t *api_exec_container_ids(const char *container_id)
