@@ -92,10 +92,14 @@ daemon_load_busybox() {
 # Restarts berthd (same roots); with kill9, by SIGKILL (live restore tests).
 daemon_restart() {
         local sig=${1:-TERM} i
-        # an earlier test of the file may have restarted it: the pid file
-        # names the one running now
-        [ -s "$DAEMON_DIR/berthd.pid" ] && DAEMON_PID=$(cat "$DAEMON_DIR/berthd.pid")
-        kill -"$sig" "$DAEMON_PID" 2>/dev/null
+        # an earlier test of the file may have restarted it (in its own
+        # subshell): then the pid file names the berthd running now
+        local p
+        p=$(cat "$DAEMON_DIR/berthd.pid" 2>/dev/null || true)
+        if [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = berthd ]; then
+                DAEMON_PID=$p
+        fi
+        kill -"$sig" "$DAEMON_PID" 2>/dev/null || true
         wait "$DAEMON_PID" 2>/dev/null || true
         for ((i = 0; i < 100; i++)); do
                 kill -0 "$DAEMON_PID" 2>/dev/null || break
