@@ -56,8 +56,14 @@ int api_filters_parse(const char *s, json_t **ret, BerthError **err)
         }
         json_error_t jerr;
         _cleanup_json_ json_t *doc = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
-        if (!doc)
+        if (!doc) {
+                /* jansson quotes the text near the error: keep the message
+                 * on one line whatever the client sent */
+                for (char *c = jerr.text; *c; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                *c = ' ';
                 return error_set(err, EINVAL, "invalid filters: %s", jerr.text);
+        }
         if (!json_is_object(doc))
                 return error_set(err, EINVAL, "invalid filters: expected a JSON object, got %s",
                                  json_type_name(doc));

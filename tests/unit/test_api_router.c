@@ -231,6 +231,10 @@ static void test_filters_errors(void **state)
         assert_int_equal(api_filters_parse("{nope", &f, &err), -EINVAL);
         assert_non_null(strstr(err->message, "invalid filters"));
         err = error_free(err);
+        /* jansson quotes the bad text; the message stays on one line */
+        assert_int_equal(api_filters_parse("{\"\\\n\n\n", &f, &err), -EINVAL);
+        assert_null(strchr(err->message, '\n'));
+        err = error_free(err);
         assert_int_equal(api_filters_parse("[1]", &f, &err), -EINVAL);
         err = error_free(err);
         assert_int_equal(api_filters_parse("{\"label\":[1]}", &f, &err), -EINVAL);
