@@ -200,8 +200,9 @@ int engine_new(const EngineConfig *cfg, Engine **ret, BerthError **err)
         e->runtime_root = path_join(cfg->exec_root, "runtime");
         e->containers_dir = path_join(cfg->data_root, "containers");
         e->exec_containers_dir = path_join(cfg->exec_root, "containers");
-        e->monitor_path = engine_find_helper(cfg->monitor_path, "berth-monitor", "monitor");
-        e->init_path = engine_find_helper(cfg->init_path, "berth-init", "init");
+        e->monitor_path =
+            engine_find_helper(cfg->monitor_path, cfg->self_exe, "berth-monitor", "monitor");
+        e->init_path = engine_find_helper(cfg->init_path, cfg->self_exe, "berth-init", "init");
         if (e->monitor_path) {
                 e->monitor_memfd = engine_seal_helper(e->monitor_path);
                 if (e->monitor_memfd < 0)

@@ -31,6 +31,8 @@ typedef struct EngineConfig {
         const char *storage_driver; /* "" = probe */
         const char *monitor_path;   /* berth-monitor; NULL = next to berthd */
         const char *init_path;      /* berth-init; NULL = next to berthd */
+        const char *self_exe;       /* berthd's binary on disk, where the helpers are
+                                     * looked for (NULL: /proc/self/exe) */
         bool debug;
         /* networking (daemon.json "bridge", "bip", "default-address-pools") */
         const char *bridge; /* NULL = "berth0" */

@@ -427,8 +427,7 @@ int engine_restore(Engine *e, BerthError **err)
                                 c->monitor_pid = mon;
                                 if (engine_watch_locked(e, c) == 0) {
                                         adopted++;
-                                        c->net_settings = engine_net_settings(e, c);
-                                        c->net_ports = engine_net_ports(e, c);
+                                        engine_net_cache_locked(e, c);
                                         log_info("container %.12s: adopted (monitor pid %d)", c->id,
                                                  (int)mon);
                                         continue;
@@ -463,8 +462,7 @@ int engine_restore(Engine *e, BerthError **err)
                         rt_state_free(st);
                         if (engine_watch_locked(e, c) == 0) {
                                 adopted++;
-                                c->net_settings = engine_net_settings(e, c);
-                                c->net_ports = engine_net_ports(e, c);
+                                engine_net_cache_locked(e, c);
                                 engine_save_locked(e, c);
                                 log_info("container %.12s: adopted (monitor pid %d)", c->id,
                                          (int)mon);

@@ -191,7 +191,8 @@ json_t *engine_inspect_json(Engine *e, const Ctr *c, int64_t now_ns);
 int engine_start(Engine *e, const char *name, BerthError **err);
 /* Starts c, held by the caller (busy); lock not held. */
 int engine_start_held(Engine *e, Ctr *c, BerthError **err);
-char *engine_find_helper(const char *configured, const char *name, const char *subdir);
+char *engine_find_helper(const char *configured, const char *self_exe, const char *name,
+                         const char *subdir);
 /* The sealed memfd copy of path; -errno. */
 int engine_seal_helper(const char *path);
 /* Writes <container_dir>/config.json with specgen_build. */

@@ -109,6 +109,17 @@ static int write_hosts(const Ctr *c, const char *ctr_dir, const char *net_lines,
         return specgen_write_hosts(&in, link_lines, addrs, err);
 }
 
+/* A file bind-mounted into a running container is rewritten in place (a
+ * rename would leave the mount on the old file). */
+static int rewrite_in_place(const char *path, const char *text, BerthError **err)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        size_t len = strlen(text);
+        if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+                return error_set_errno(err, errno, "rewriting %s", path);
+        return 0;
+}
+
 /* resolv.conf: the embedded DNS server replaces the nameservers; search
  * and options stay. A running container has the file bind-mounted: it is
  * then rewritten in place (a rename would leave the mount on the old one). */
@@ -133,14 +144,8 @@ static int patch_resolv(const char *ctr_dir, char **dns, bool in_place, BerthErr
                 if (strncmp(line, "nameserver", 10) != 0 && strncmp(line, "# ", 2) != 0)
                         fprintf(f, "%s\n", line);
         fclose(TAKE_PTR(f));
-        if (in_place) {
-                _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-                r = fd < 0 || write(fd, out, len) != (ssize_t)len
-                        ? error_set_errno(err, errno, "rewriting %s", path)
-                        : 0;
-        } else {
-                r = write_file_replace(path, out, len, 0644, err);
-        }
+        r = in_place ? rewrite_in_place(path, out ? out : "", err)
+                     : write_file_replace(path, out, len, 0644, err);
         free(out);
         return r;
 }
@@ -196,7 +201,7 @@ void engine_net_unplug(Engine *e, const char *id)
                 log_warn("container %.12s: leaving its networks: %s", id, err->message);
 }
 
-json_t *engine_net_settings(Engine *e, const Ctr *c)
+static json_t *engine_net_settings(Engine *e, const Ctr *c)
 {
         json_t *s = NULL;
         if (net_container_settings(e->net, c->id, &s, NULL) < 0)
@@ -223,7 +228,7 @@ json_t *engine_net_settings(Engine *e, const Ctr *c)
         return s;
 }
 
-json_t *engine_net_ports(Engine *e, const Ctr *c)
+static json_t *engine_net_ports(Engine *e, const Ctr *c)
 {
         json_t *p = NULL;
         if (net_container_ports(e->net, c->id, &p, NULL) < 0)
@@ -255,15 +260,6 @@ static void network_addrs(Engine *e, const char *id, const char *net_name, char 
         snprintf(ip4, 64, "%s", a ? a : "");
         snprintf(ip6, 64, "%s", b ? b : "");
         json_decref(settings);
-}
-
-static int rewrite_in_place(const char *path, const char *text, BerthError **err)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        size_t len = strlen(text);
-        if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-                return error_set_errno(err, errno, "rewriting %s", path);
-        return 0;
 }
 
 static bool line_is_for(const char *line, const char *addr)
@@ -309,18 +305,22 @@ static void hosts_update(Engine *e, const char *id, const char *ip4, const char 
         free(out);
 }
 
+void engine_net_cache_locked(Engine *e, Ctr *c)
+{
+        json_t *ns = engine_net_settings(e, c), *ports = engine_net_ports(e, c);
+        json_decref(c->net_settings);
+        json_decref(c->net_ports);
+        c->net_settings = ns;
+        c->net_ports = ports;
+}
+
 /* inspect and ps read the cached settings: refreshed when networks change */
 static void refresh_cached_settings(Engine *e, const char *id)
 {
         pthread_mutex_lock(&e->lock);
         Ctr *c = engine_find_locked(e, id, NULL);
-        if (c && c->pid > 0) {
-                json_t *ns = engine_net_settings(e, c), *ports = engine_net_ports(e, c);
-                json_decref(c->net_settings);
-                json_decref(c->net_ports);
-                c->net_settings = ns;
-                c->net_ports = ports;
-        }
+        if (c && c->pid > 0)
+                engine_net_cache_locked(e, c);
         pthread_mutex_unlock(&e->lock);
 }
 

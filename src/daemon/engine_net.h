@@ -17,6 +17,7 @@ int engine_net_prepare(Engine *e, Ctr *c, const char *ctr_dir, const char *link_
 int engine_net_plug(Engine *e, const char *id, pid_t pid, BerthError **err);
 /* When it has exited, or is removed: never fails (logs). */
 void engine_net_unplug(Engine *e, const char *id);
-/* NetworkSettings for inspect; Ports for ps. c under the engine's lock. */
-json_t *engine_net_settings(Engine *e, const Ctr *c);
-json_t *engine_net_ports(Engine *e, const Ctr *c);
+/* Caches c's NetworkSettings (inspect) and Ports (ps) from the network
+ * manager: after a start, an adoption, a connect or a disconnect. c under
+ * the engine's lock. */
+void engine_net_cache_locked(Engine *e, Ctr *c);

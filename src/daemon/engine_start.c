@@ -41,26 +41,29 @@ static bool is_exec(const char *p)
         return p && access(p, X_OK) == 0;
 }
 
-char *engine_find_helper(const char *configured, const char *name, const char *subdir)
+char *engine_find_helper(const char *configured, const char *self_exe, const char *name,
+                         const char *subdir)
 {
         if (configured && *configured)
                 return strdup(configured);
         char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash) {
-                        *slash = '\0';
-                        char *p = NULL;
-                        if (asprintf(&p, "%s/%s", self, name) >= 0 && is_exec(p))
-                                return p;
-                        free(p);
-                        p = NULL;
-                        if (asprintf(&p, "%s/../%s/%s", self, subdir, name) >= 0 && is_exec(p))
-                                return p;
-                        free(p);
-                }
+        if (self_exe) {
+                snprintf(self, sizeof(self), "%s", self_exe);
+        } else {
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                self[n > 0 ? n : 0] = '\0';
+        }
+        char *slash = strrchr(self, '/');
+        if (slash) {
+                *slash = '\0';
+                char *p = NULL;
+                if (asprintf(&p, "%s/%s", self, name) >= 0 && is_exec(p))
+                        return p;
+                free(p);
+                p = NULL;
+                if (asprintf(&p, "%s/../%s/%s", self, subdir, name) >= 0 && is_exec(p))
+                        return p;
+                free(p);
         }
         char *p = NULL;
         if (asprintf(&p, "/usr/libexec/berth/%s", name) >= 0 && is_exec(p))
@@ -499,18 +502,10 @@ int engine_start_held(Engine *e, Ctr *c, BerthError **err)
         r = engine_net_plug(e, p.id, init_pid, &why);
         if (r < 0)
                 goto fail_mounted;
-        {
-                json_t *ns = NULL, *ports = NULL;
-                pthread_mutex_lock(&e->lock);
-                c->pid = init_pid;
-                ns = engine_net_settings(e, c);
-                ports = engine_net_ports(e, c);
-                json_decref(c->net_settings);
-                json_decref(c->net_ports);
-                c->net_settings = ns;
-                c->net_ports = ports;
-                pthread_mutex_unlock(&e->lock);
-        }
+        pthread_mutex_lock(&e->lock);
+        c->pid = init_pid;
+        engine_net_cache_locked(e, c);
+        pthread_mutex_unlock(&e->lock);
 
         /* Let attach clients that wait for this start connect first. */
         pthread_mutex_lock(&e->lock);

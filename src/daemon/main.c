@@ -29,25 +29,6 @@ extern char **environ;
 DEFINE_CLEANUP(ApiServer, api_server_free)
 DEFINE_CLEANUP(Engine, engine_free)
 
-/* Helpers found next to berthd's binary on disk or, in the build tree, in
- * ../<subdir>/; NULL leaves the search to the engine. */
-static char *helper_near(const char *origin, const char *name, const char *subdir)
-{
-        if (!origin)
-                return NULL;
-        const char *slash = strrchr(origin, '/');
-        int dir = (int)(slash - origin);
-        char *p = NULL;
-        if (asprintf(&p, "%.*s/%s", dir, origin, name) >= 0 && access(p, X_OK) == 0)
-                return p;
-        free(p);
-        p = NULL;
-        if (asprintf(&p, "%.*s/../%s/%s", dir, origin, subdir, name) >= 0 && access(p, X_OK) == 0)
-                return p;
-        free(p);
-        return NULL;
-}
-
 /* Serves until SIGTERM/SIGINT. The signals are taken synchronously by this
  * thread; every thread the server starts inherits the blocked mask. */
 static int serve(DaemonConfig *c, const ApiSystemInfo *info, Engine *engine, BerthError **err)
@@ -129,14 +110,13 @@ static int run(DaemonConfig *c, const char *origin, BerthError **err)
                 sigaddset(&set, SIGHUP);
                 pthread_sigmask(SIG_BLOCK, &set, NULL);
                 signal(SIGPIPE, SIG_IGN);
-                _cleanup_free_ char *monitor = helper_near(origin, "berth-monitor", "monitor");
-                _cleanup_free_ char *init = helper_near(origin, "berth-init", "init");
                 EngineConfig ec = {
                     .data_root = c->data_root,
                     .exec_root = c->exec_root,
                     .storage_driver = c->storage_driver,
-                    .monitor_path = monitor,
-                    .init_path = init,
+                    /* running from a sealed copy: the helpers are next to
+                     * the original */
+                    .self_exe = origin,
                     .debug = c->debug,
                     .bridge = c->bridge,
                     .bip = c->bip,
