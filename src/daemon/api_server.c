@@ -1,17 +1,22 @@
-/* The HTTP server: one libmicrohttpd daemon per listening socket, a thread
- * per connection (see docs/berthd.md for why), requests routed through the
- * ApiRouter, bodies buffered up to the route's limit, or spooled to an
- * unlinked temporary file for API_ROUTE_SPOOL_BODY routes. */
+/* The HTTP/1.1 server: an accept thread per listening socket, a detached
+ * thread per connection (see docs/berthd.md for why) reading requests one
+ * after the other (keep-alive, pipelining) through http_request.c, routed
+ * through the ApiRouter, bodies buffered up to the route's limit, or spooled
+ * to an unlinked temporary file for API_ROUTE_SPOOL_BODY routes. */
 #include "daemon/api_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -22,8 +27,18 @@
 /* A connection thread runs the handlers: enough for JSON and SQLite work,
  * small enough for hundreds of idle clients. */
 #define API_THREAD_STACK (512 * 1024)
-#define API_CONN_MEMORY  (128 * 1024) /* request headers (X-Registry-Auth is large) */
 #define API_MAX_CONNS    4096
+#define API_READ_BUF     (16 * 1024)
+/* How long stop waits for busy connections, before and after shutting
+ * their sockets down. */
+#define API_STOP_WAIT_SEC 5
+
+struct ApiConn {
+        ApiServer *server;
+        int fd;
+        bool idle; /* waiting for the next request: stop may cut it */
+        ApiConn *next;
+};
 
 int api_server_new(ApiServer **ret, BerthError **err)
 {
@@ -95,50 +110,14 @@ static void request_free(ApiRequest *req)
 {
         if (!req)
                 return;
-        if (req->response)
-                MHD_destroy_response(req->response);
+        api_reply_reset(req);
         api_match_clear(&req->match);
-        error_free(req->early_err);
         strv_free(req->headers);
         free(req->path);
         free(req->body);
         if (req->body_fd >= 0)
                 close(req->body_fd);
         free(req);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-        ApiRequest *req = *req_cls;
-        if (!req)
-                return;
-        api_hijack_request_done(req, toe);
-        request_free(req);
-        *req_cls = NULL;
-}
-
-static enum MHD_Result queue_reply(ApiRequest *req)
-{
-        req->dispatched = true;
-        enum MHD_Result r = MHD_queue_response(req->conn, req->status, req->response);
-        MHD_destroy_response(req->response);
-        req->response = NULL;
-        if (r != MHD_YES)
-                log_debug("API: could not queue the %u reply to %s %s", req->status, req->method,
-                          req->path);
-        return r;
-}
-
-static enum MHD_Result reply_error_now(ApiRequest *req, int code, const BerthError *err)
-{
-        if (req->response) {
-                MHD_destroy_response(req->response);
-                req->response = NULL;
-        }
-        if (api_reply_error(req, code, err) < 0)
-                return MHD_NO;
-        return queue_reply(req);
 }
 
 /* Strips the /vX.Y prefix the router recognised. */
@@ -151,66 +130,6 @@ static char *unversioned_path(const char *url, const ApiMatch *m)
                 p++;
         p += 1 + strlen(m->version);
         return strdup(*p ? p : "/");
-}
-
-static bool has_body(struct MHD_Connection *conn)
-{
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        return (cl && !STREQ(cl, "0")) ||
-               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                           MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
-}
-
-static enum MHD_Result start_request(ApiServer *s, struct MHD_Connection *conn, const char *url,
-                                     const char *method, void **req_cls)
-{
-        ApiRequest *req = calloc(1, sizeof(*req));
-        if (!req)
-                return MHD_NO;
-        *req_cls = req;
-        req->body_fd = -1;
-        req->server = s;
-        req->conn = conn;
-        req->method = method;
-
-        _cleanup_error_ BerthError *err = NULL;
-        int r = api_router_match(s->router, method, url, &req->match, &err);
-        req->path = r == 0 ? unversioned_path(url, &req->match) : strdup(url);
-        if (!req->path)
-                return MHD_NO;
-        if (r < 0) {
-                log_debug("API: %s %s: %s", method, url, err ? err->message : "no route");
-                /* Replying before the request is complete makes MHD close the
-                 * connection; without a body, wait for the end and keep it. */
-                if (has_body(conn))
-                        return reply_error_now(req, r, err);
-                req->early_code = r;
-                req->early_err = TAKE_PTR(err);
-                return MHD_YES;
-        }
-        log_debug("API: %s %s", method, url);
-
-        req->body_limit = api_route_body_limit(req->match.route);
-        req->spool = (api_route_flags(req->match.route) & API_ROUTE_SPOOL_BODY) != 0;
-        if (req->body_limit == 0)
-                req->body_limit = req->spool ? SIZE_MAX : API_BODY_LIMIT_DEFAULT;
-        /* Refuse an announced oversized body before reading a byte of it. */
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && !(api_route_flags(req->match.route) & API_ROUTE_NO_BODY)) {
-                char *end = NULL;
-                errno = 0;
-                uintmax_t n = strtoumax(cl, &end, 10);
-                if (errno == 0 && end != cl && n > req->body_limit) {
-                        error_set(&err, EFBIG,
-                                  "request body of %ju bytes exceeds the limit of %zu bytes", n,
-                                  req->body_limit);
-                        req->body_too_large = true;
-                        return reply_error_now(req, -EFBIG, err);
-                }
-        }
-        return MHD_YES;
 }
 
 static void spool_body(ApiRequest *req, const char *data, size_t size)
@@ -237,8 +156,9 @@ static void spool_body(ApiRequest *req, const char *data, size_t size)
         req->body_spooled += size;
 }
 
-static void take_body(ApiRequest *req, const char *data, size_t size)
+static void take_body(const char *data, size_t size, void *userdata)
 {
+        ApiRequest *req = userdata;
         if (req->body_too_large || (api_route_flags(req->match.route) & API_ROUTE_NO_BODY))
                 return;
         if (req->spool) {
@@ -269,13 +189,56 @@ static void take_body(ApiRequest *req, const char *data, size_t size)
         req->body[req->body_len] = '\0';
 }
 
-static enum MHD_Result dispatch(ApiRequest *req)
+static void reply_error_now(ApiRequest *req, int code, const BerthError *err)
+{
+        api_reply_reset(req);
+        if (api_reply_error(req, code, err) < 0)
+                log_debug("API: could not build the error reply to %s %s", req->method, req->path);
+}
+
+/* Routes a request whose head is complete. Returns 0 to read the body and
+ * dispatch; 1 when an error reply is queued instead (the body, if any, is
+ * not read); -ENOMEM. */
+static int start_request(ApiRequest *req)
+{
+        const HttpRequest *h = req->http;
+        _cleanup_error_ BerthError *err = NULL;
+        int r = api_router_match(req->server->router, req->method, h->path, &req->match, &err);
+        req->path = r == 0 ? unversioned_path(h->path, &req->match) : strdup(h->path);
+        if (!req->path)
+                return -ENOMEM;
+        if (r < 0) {
+                log_debug("API: %s %s: %s", req->method, h->path, err ? err->message : "no route");
+                reply_error_now(req, r, err);
+                return 1;
+        }
+        log_debug("API: %s %s", req->method, h->path);
+
+        req->body_limit = api_route_body_limit(req->match.route);
+        req->spool = (api_route_flags(req->match.route) & API_ROUTE_SPOOL_BODY) != 0;
+        if (req->body_limit == 0)
+                req->body_limit = req->spool ? SIZE_MAX : API_BODY_LIMIT_DEFAULT;
+        /* Refuse an announced oversized body before reading a byte of it. */
+        if (h->has_length && h->content_length > req->body_limit &&
+            !(api_route_flags(req->match.route) & API_ROUTE_NO_BODY)) {
+                error_set(&err, EFBIG,
+                          "request body of %" PRIu64 " bytes exceeds the limit of %zu bytes",
+                          h->content_length, req->body_limit);
+                req->body_too_large = true;
+                reply_error_now(req, -EFBIG, err);
+                return 1;
+        }
+        return 0;
+}
+
+static void dispatch(ApiRequest *req)
 {
         _cleanup_error_ BerthError *err = NULL;
         if (req->body_too_large) {
                 error_set(&err, EFBIG, "request body exceeds the limit of %zu bytes",
                           req->body_limit);
-                return reply_error_now(req, -EFBIG, err);
+                reply_error_now(req, -EFBIG, err);
+                return;
         }
         if (req->spool && !req->spool_error && req->body_fd < 0) {
                 int fd = spool_open(req->server);
@@ -286,90 +249,300 @@ static enum MHD_Result dispatch(ApiRequest *req)
         if (req->spool_error) {
                 error_set_errno(&err, req->spool_error, "store the request body in '%s'",
                                 spool_dir(req->server));
-                return reply_error_now(req, -req->spool_error, err);
+                reply_error_now(req, -req->spool_error, err);
+                return;
         }
         ApiHandler fn = api_route_handler(req->match.route);
         int r = fn(req, api_route_userdata(req->match.route), &err);
-        if (r < 0 && !req->response) {
+        if (r < 0 && req->kind == API_REPLY_NONE) {
                 log_debug("API: %s %s: %s", req->method, req->path,
                           err && err->message ? err->message : strerror(-r));
-                return reply_error_now(req, r, err);
+                reply_error_now(req, r, err);
+                return;
         }
-        if (!req->response) {
+        if (req->kind == API_REPLY_NONE) {
                 error_set(&err, EIO, "internal error: the handler of %s %s sent no reply",
                           req->method, req->path);
-                return reply_error_now(req, -EIO, err);
+                reply_error_now(req, -EIO, err);
         }
-        return queue_reply(req);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **req_cls)
+/* ---- connections ---- */
+
+typedef struct ConnBuf {
+        char *data;
+        size_t start, end;
+} ConnBuf;
+
+/* Marks the connection idle (or busy). Returns false when the server is
+ * stopping: the connection should end. */
+static bool conn_set_idle(ApiConn *c, bool idle)
 {
-        ApiServer *s = cls;
-        ApiRequest *req = *req_cls;
+        ApiServer *s = c->server;
+        pthread_mutex_lock(&s->lock);
+        c->idle = idle;
+        bool stopping = s->stopping;
+        pthread_mutex_unlock(&s->lock);
+        return !stopping;
+}
+
+/* Reads more bytes into an empty buffer. > 0 bytes, 0 at EOF, -errno. */
+static ssize_t conn_fill(ApiConn *c, ConnBuf *b)
+{
+        b->start = b->end = 0;
+        for (;;) {
+                ssize_t n = read(c->fd, b->data, API_READ_BUF);
+                if (n >= 0) {
+                        b->end = (size_t)n;
+                        return n;
+                }
+                if (errno != EINTR)
+                        return -errno;
+        }
+}
+
+/* Feeds buffered (then read) bytes until the request leaves state `while_in`.
+ * Returns false when the connection ended or failed to read. */
+static bool conn_parse(ApiConn *c, ConnBuf *b, HttpRequest *h, HttpState while_in)
+{
+        while (h->state == while_in) {
+                if (b->start == b->end) {
+                        /* between requests: stop may end us while we wait */
+                        bool waiting = while_in == HTTP_STATE_HEAD && !h->started;
+                        if (waiting && !conn_set_idle(c, true))
+                                return false;
+                        ssize_t n = conn_fill(c, b);
+                        if (waiting && !conn_set_idle(c, false))
+                                return false;
+                        if (n <= 0)
+                                return false;
+                }
+                b->start += http_request_feed(h, b->data + b->start, b->end - b->start);
+        }
+        return true;
+}
+
+static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/* Reads and answers one request. Returns true when the connection may
+ * carry another one. */
+static bool conn_serve_one(ApiConn *c, ConnBuf *b)
+{
+        ApiServer *s = c->server;
+        HttpRequest h;
+        http_request_init(&h);
+        bool keep = false;
+        ApiRequest *req = NULL;
+
+        if (!conn_parse(c, b, &h, HTTP_STATE_HEAD))
+                goto out;
+        if (h.state == HTTP_STATE_ERROR) {
+                log_debug("API: malformed request: %s",
+                          http_errno_description(HTTP_PARSER_ERRNO(&h.parser)));
+                api_reply_bare_error(c->fd, h.error_status,
+                                     h.error_status == 431 ? "request headers too large"
+                                                           : "malformed HTTP request");
+                goto out;
+        }
+
+        req = calloc(1, sizeof(*req));
         if (!req)
-                return start_request(s, conn, url, method, req_cls);
-        if (*upload_data_size > 0) {
-                if (!req->dispatched && req->early_code == 0)
-                        take_body(req, upload_data, *upload_data_size);
-                *upload_data_size = 0;
-                return MHD_YES;
+                goto out;
+        req->server = s;
+        req->http = &h;
+        req->fd = c->fd;
+        req->method = h.method;
+        req->body_fd = -1;
+        req->stream_fd = -1;
+        h.on_body = take_body;
+        h.body_userdata = req;
+        keep = h.keep_alive;
+
+        int r = start_request(req);
+        if (r < 0)
+                goto out;
+        if (r > 0) {
+                /* The error is known before the body: without one, keep the
+                 * connection (Docker clients reuse it); with one, answer
+                 * now and close rather than read what nobody wants. */
+                if (http_request_has_body(&h))
+                        keep = false;
+                else if (!conn_parse(c, b, &h, HTTP_STATE_BODY) || h.state != HTTP_STATE_DONE)
+                        goto out;
+                if (api_reply_send(req, &keep, NULL, 0) < 0)
+                        keep = false;
+                goto out;
         }
-        if (req->dispatched)
-                return MHD_YES;
-        if (req->early_code < 0)
-                return reply_error_now(req, req->early_code, req->early_err);
-        return dispatch(req);
+        if (h.expect_continue && http_request_has_body(&h) &&
+            api_send_all(c->fd, continue_line, strlen(continue_line)) < 0)
+                goto out;
+        if (!conn_parse(c, b, &h, HTTP_STATE_BODY) || h.state != HTTP_STATE_DONE) {
+                keep = false;
+                goto out;
+        }
+        h.on_body = NULL;
+        dispatch(req);
+        /* Stop wins over keep-alive, but the reply still goes out. */
+        pthread_mutex_lock(&s->lock);
+        if (s->stopping)
+                keep = false;
+        pthread_mutex_unlock(&s->lock);
+        if (api_reply_send(req, &keep, b->data + b->start, b->end - b->start) < 0)
+                keep = false;
+        if (req->kind == API_REPLY_HIJACK)
+                keep = false; /* the connection belonged to the callback */
+out:
+        request_free(req);
+        http_request_clear(&h);
+        return keep;
 }
 
-__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+static void *conn_thread(void *arg)
 {
-        if (log_get_level() < LOG_LEVEL_DEBUG)
+        ApiConn *c = arg;
+        ApiServer *s = c->server;
+        ConnBuf b = {.data = malloc(API_READ_BUF)};
+        if (b.data)
+                while (conn_serve_one(c, &b))
+                        ;
+        free(b.data);
+        /* Unlink before close: stop must never shut down a reused fd number. */
+        pthread_mutex_lock(&s->lock);
+        for (ApiConn **p = &s->conns; *p; p = &(*p)->next)
+                if (*p == c) {
+                        *p = c->next;
+                        break;
+                }
+        s->n_conns--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        close(c->fd);
+        free(c);
+        return NULL;
+}
+
+static void conn_start(ApiServer *s, int fd)
+{
+        ApiConn *c = calloc(1, sizeof(*c));
+        if (!c) {
+                close(fd);
                 return;
-        _cleanup_free_ char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
+        }
+        c->server = s;
+        c->fd = fd;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, API_THREAD_STACK);
+        pthread_mutex_lock(&s->lock);
+        int r = EBUSY;
+        if (!s->stopping && s->n_conns < API_MAX_CONNS) {
+                c->next = s->conns;
+                s->conns = c;
+                s->n_conns++;
+                pthread_t t;
+                r = pthread_create(&t, &attr, conn_thread, c);
+                if (r != 0) {
+                        s->conns = c->next;
+                        s->n_conns--;
+                }
+        }
+        pthread_mutex_unlock(&s->lock);
+        pthread_attr_destroy(&attr);
+        if (r != 0) {
+                log_debug("API: connection refused: %s", strerror(r));
+                close(fd);
+                free(c);
+        }
+}
+
+static void *accept_thread(void *arg)
+{
+        ApiListener *l = arg;
+        ApiServer *s = l->server;
+        for (;;) {
+                struct pollfd p[2] = {{.fd = l->fd, .events = POLLIN},
+                                      {.fd = s->stop_efd, .events = POLLIN}};
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        log_warn("API: poll on '%s': %m", l->path);
+                        return NULL;
+                }
+                if (p[1].revents)
+                        return NULL;
+                if (!p[0].revents)
+                        continue;
+                int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0) {
+                        if (errno == EMFILE || errno == ENFILE) {
+                                /* out of fds: don't spin on the pending one */
+                                log_warn("API: accept on '%s': %m", l->path);
+                                struct pollfd w = {.fd = s->stop_efd, .events = POLLIN};
+                                if (poll(&w, 1, 100) > 0)
+                                        return NULL;
+                        }
+                        continue;
+                }
+                conn_start(s, fd);
+        }
+}
+
+static void listener_free(ApiListener *l)
+{
+        if (!l)
                 return;
-        msg[strcspn(msg, "\n")] = '\0';
-        log_debug("libmicrohttpd: %s", msg);
+        if (l->fd >= 0)
+                close(l->fd);
+        api_socket_remove(l->path, l->dev, l->ino);
+        free(l->path);
+        free(l);
 }
 
 int api_server_listen_unix(ApiServer *s, const char *path, BerthError **err)
 {
-        ApiListener *ls = reallocarray(s->listeners, s->n_listeners + 1, sizeof(*ls));
+        ApiListener **ls = reallocarray(s->listeners, s->n_listeners + 1, sizeof(*ls));
         if (!ls)
                 return error_set(err, ENOMEM, "listen on '%s': out of memory", path);
         s->listeners = ls;
-        ApiListener *l = &s->listeners[s->n_listeners];
-        *l = (ApiListener){0};
-        l->path = strdup(path);
-        if (!l->path)
+        ApiListener *l = calloc(1, sizeof(*l));
+        if (!l)
                 return error_set(err, ENOMEM, "listen on '%s': out of memory", path);
-        int fd = -1;
-        int r = api_socket_bind_unix(path, &fd, &l->dev, &l->ino, err);
+        l->server = s;
+        l->fd = -1;
+        l->path = strdup(path);
+        if (!l->path) {
+                free(l);
+                return error_set(err, ENOMEM, "listen on '%s': out of memory", path);
+        }
+        int r = api_socket_bind_unix(path, &l->fd, &l->dev, &l->ino, err);
         if (r < 0) {
                 free(l->path);
+                free(l);
                 return r;
         }
-        /* Thread per connection: a handler may block (wait, logs -f, a slow
-         * pull) without stalling any other client. Upgrade for hijacks. */
-        unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                         MHD_USE_AUTO | MHD_ALLOW_UPGRADE | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-        l->mhd = MHD_start_daemon(
-            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-            MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNS, MHD_OPTION_END);
-        if (!l->mhd) {
-                close(fd);
-                api_socket_remove(path, l->dev, l->ino);
-                free(l->path);
-                return error_set(err, EIO, "listen on '%s': libmicrohttpd failed to start", path);
+        r = pthread_create(&l->thread, NULL, accept_thread, l);
+        if (r != 0) {
+                listener_free(l);
+                return error_set_errno(err, r, "listen on '%s': start the accept thread", path);
         }
-        s->n_listeners++;
+        s->listeners[s->n_listeners++] = l;
         return 0;
+}
+
+/* Waits until no connection thread runs, or the deadline passes. */
+static bool wait_conns(ApiServer *s, int seconds)
+{
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += seconds;
+        pthread_mutex_lock(&s->lock);
+        while (s->n_conns > 0)
+                if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)
+                        break;
+        bool done = s->n_conns == 0;
+        pthread_mutex_unlock(&s->lock);
+        return done;
 }
 
 void api_server_stop(ApiServer *s)
@@ -377,23 +550,36 @@ void api_server_stop(ApiServer *s)
         pthread_mutex_lock(&s->lock);
         bool already = s->stopping;
         s->stopping = true;
+        /* idle keep-alive connections: their read sees EOF */
+        for (ApiConn *c = s->conns; c; c = c->next)
+                if (c->idle)
+                        shutdown(c->fd, SHUT_RDWR);
         pthread_mutex_unlock(&s->lock);
         if (!already) {
+                /* wakes the accept loops and stream readers */
                 uint64_t one = 1;
                 if (write(s->stop_efd, &one, sizeof(one)) < 0)
                         log_debug("API: wake stream readers: %m");
         }
         api_hijack_stop_all(s);
         for (size_t i = 0; i < s->n_listeners; i++) {
-                ApiListener *l = &s->listeners[i];
-                /* MHD closes the listening socket it was given. */
-                MHD_stop_daemon(l->mhd);
-                api_socket_remove(l->path, l->dev, l->ino);
-                free(l->path);
+                pthread_join(s->listeners[i]->thread, NULL);
+                listener_free(s->listeners[i]);
         }
         free(s->listeners);
         s->listeners = NULL;
         s->n_listeners = 0;
+        /* Handlers still running get a while to finish their reply; then
+         * their sockets are cut, which ends reads and writes on them. */
+        if (wait_conns(s, API_STOP_WAIT_SEC))
+                return;
+        pthread_mutex_lock(&s->lock);
+        log_warn("API: %u connection(s) still busy at shutdown, cutting them", s->n_conns);
+        for (ApiConn *c = s->conns; c; c = c->next)
+                shutdown(c->fd, SHUT_RDWR);
+        pthread_mutex_unlock(&s->lock);
+        if (!wait_conns(s, API_STOP_WAIT_SEC))
+                log_warn("API: %u connection thread(s) did not end at shutdown", s->n_conns);
 }
 
 ApiServer *api_server_free(ApiServer *s)
@@ -401,6 +587,11 @@ ApiServer *api_server_free(ApiServer *s)
         if (!s)
                 return NULL;
         api_server_stop(s);
+        pthread_mutex_lock(&s->lock);
+        bool busy = s->n_conns > 0;
+        pthread_mutex_unlock(&s->lock);
+        if (busy)
+                return NULL; /* threads still use it: leak rather than crash */
         api_router_free(s->router);
         close(s->stop_efd);
         pthread_mutex_destroy(&s->lock);
@@ -434,53 +625,48 @@ const char *api_request_param(const ApiRequest *req, const char *name)
 
 const char *api_request_header(const ApiRequest *req, const char *name)
 {
-        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+        return http_request_header(req->http, name);
+}
+
+/* libmicrohttpd's rules, which the handlers were written against: the first
+ * value wins, and "?all" (no '=') has a NULL value. */
+static const HttpField *query_field(const ApiRequest *req, const char *key)
+{
+        for (size_t i = 0; i < req->http->n_query; i++)
+                if (STREQ(req->http->query[i].name, key))
+                        return &req->http->query[i];
+        return NULL;
 }
 
 const char *api_request_query(const ApiRequest *req, const char *key)
 {
-        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-typedef struct QueryAll {
-        const char *key;
-        char **values;
-        bool oom;
-} QueryAll;
-
-static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
-{
-        QueryAll *q = cls;
-        if (key && STREQ(key, q->key) && strv_append(&q->values, value ? value : "") < 0)
-                q->oom = true;
-        return MHD_YES;
+        const HttpField *f = query_field(req, key);
+        return f ? f->value : NULL;
 }
 
 int api_request_query_all(const ApiRequest *req, const char *key, char ***ret)
 {
-        QueryAll q = {.key = key};
-        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
-        if (!q.oom && !q.values) {
-                q.values = calloc(1, sizeof(char *));
-                q.oom = !q.values;
-        }
-        if (q.oom) {
-                strv_free(q.values);
+        char **values = calloc(1, sizeof(char *));
+        if (!values)
                 return -ENOMEM;
+        for (size_t i = 0; i < req->http->n_query; i++) {
+                const HttpField *f = &req->http->query[i];
+                if (STREQ(f->name, key) && strv_append(&values, f->value ? f->value : "") < 0) {
+                        strv_free(values);
+                        return -ENOMEM;
+                }
         }
-        *ret = q.values;
+        *ret = values;
         return 0;
 }
 
 bool api_request_query_bool(const ApiRequest *req, const char *key, bool def)
 {
-        /* MHD reports "?all" (no '=') with a NULL value: present and empty. */
-        const char *v = NULL;
-        if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key), &v,
-                                          NULL) != MHD_YES)
+        /* "?all" (no '=') is present and empty: false, as in Docker. */
+        const HttpField *f = query_field(req, key);
+        if (!f)
                 return def;
-        return api_parse_bool(v ? v : "");
+        return api_parse_bool(f->value ? f->value : "");
 }
 
 int api_request_filters(const ApiRequest *req, json_t **ret, BerthError **err)
@@ -517,7 +703,7 @@ int api_request_json(const ApiRequest *req, bool allow_empty, json_t **ret, Bert
                 *ret = json_object();
                 return *ret ? 0 : error_set(err, ENOMEM, "out of memory");
         }
-        const char *ct = api_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *ct = api_request_header(req, "Content-Type");
         size_t ct_len = ct ? strcspn(ct, ";") : 0;
         while (ct_len > 0 && ct[ct_len - 1] == ' ')
                 ct_len--;

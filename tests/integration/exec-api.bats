@@ -252,7 +252,7 @@ PY
         id=$(exec_create '{"AttachStdin":true,"AttachStdout":true,"Cmd":["sh","-c","cat; sleep 3"]}')
         run upgraded_session "$id"
         assert_success
-        [ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ] || fail "$output"
+        [ "${lines[0]}" = "HTTP/1.1 101 UPGRADED" ] || fail "$output"
         [ "${lines[1]}" = "frame 1 ping" ] || fail "$output"
         [ "${lines[2]}" = "EOF" ] || fail "$output"
         # detached: the stream ended, the process goes on (its stdin
@@ -268,7 +268,7 @@ PY
         id=$(exec_create '{"AttachStdin":true,"AttachStdout":true,"Tty":true,"Cmd":["cat"]}')
         run upgraded_session "$id" true
         assert_success
-        [ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ] || fail "$output"
+        [ "${lines[0]}" = "HTTP/1.1 101 UPGRADED" ] || fail "$output"
         # the terminal echoes, then cat writes the line back
         [ "${lines[1]}" = "raw ping|ping|" ] || fail "$output"
         [ "${lines[2]}" = "EOF" ] || fail "$output"
