@@ -247,6 +247,9 @@ int engine_new(const EngineConfig *cfg, Engine **ret, BerthError **err)
                         r = -ENOMEM;
                         goto fail;
                 }
+                _cleanup_free_ char *nft =
+                    engine_find_helper(NULL, cfg->self_exe, "berth-nft", "network");
+                net_nft_set_helper(nft);
                 NetManagerConfig nc = {
                     .data_root = cfg->data_root,
                     .bridge_name = bridge,

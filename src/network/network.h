@@ -52,6 +52,13 @@ typedef struct NetManagerConfig {
         const char *host_id;
 } NetManagerConfig;
 
+/* The berth-nft helper that applies every nftables script (libnftables
+ * stays out of berthd's memory); the path is copied. Set once, before
+ * net_manager_new. The environment variable BERTH_NFT_HELPER overrides it
+ * (tests). Without either, every rule change fails with an error naming
+ * the missing helper. */
+void net_nft_set_helper(const char *path);
+
 /* Opens the state, makes sure the predefined networks exist, recreates the
  * bridges and the rule table from the state (live restore: endpoints of
  * containers still running are kept), enables IPv4 forwarding. */

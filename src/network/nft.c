@@ -2,12 +2,20 @@
 #include "network/nft.h"
 
 #include <errno.h>
-#include <nftables/libnftables.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "network/network.h"
+
+extern char **environ;
 
 static void fclosep_mem(FILE **f)
 {
@@ -158,28 +166,125 @@ int net_nft_render(const char *table, const NetNftNetwork *nets, size_t n_nets,
         return 0;
 }
 
+/* The helper's path (net_nft_set_helper); BERTH_NFT_HELPER overrides. */
+static char *nft_helper;
+
+void net_nft_set_helper(const char *path)
+{
+        free(nft_helper);
+        nft_helper = path && *path ? strdup(path) : NULL;
+}
+
+/* An in-memory file holding text, at offset 0, for the helper's stdin or
+ * stderr: unlike a pipe, nobody blocks on a full buffer and no SIGPIPE can
+ * hit berthd. */
+static int memfd_with(const char *name, const char *text)
+{
+        int fd = memfd_create(name, MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        size_t len = text ? strlen(text) : 0;
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        int e = n < 0 ? errno : EIO;
+                        close(fd);
+                        return -e;
+                }
+                off += (size_t)n;
+        }
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        return fd;
+}
+
+/* Runs the helper with stdin from in_fd, stderr into err_fd; stdout goes
+ * to /dev/null. Returns its wait status or -errno. */
+static int run_helper(const char *path, int in_fd, int err_fd)
+{
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        if (posix_spawn_file_actions_init(&fa) != 0)
+                return -ENOMEM;
+        if (posix_spawnattr_init(&attr) != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                return -ENOMEM;
+        }
+        /* berthd blocks its shutdown signals and ignores SIGPIPE; the
+         * helper starts with neither. */
+        sigset_t none, def;
+        sigemptyset(&none);
+        sigemptyset(&def);
+        sigaddset(&def, SIGPIPE);
+        int r = posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+        if (r == 0)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        if (r == 0)
+                r = posix_spawnattr_setsigmask(&attr, &none);
+        if (r == 0)
+                r = posix_spawnattr_setsigdefault(&attr, &def);
+        pid_t pid = -1;
+        char *argv[] = {(char *)path, NULL};
+        if (r == 0)
+                r = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        if (r != 0)
+                return -r;
+        /* This pid only: berthd's other children are not ours to reap. */
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return status;
+}
+
 int net_nft_apply(const char *script, BerthError **err)
 {
-        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-        if (!ctx)
-                return error_set(err, ENOMEM, "nftables: cannot create a context");
-        nft_ctx_buffer_output(ctx);
-        nft_ctx_buffer_error(ctx);
-        int r = nft_run_cmd_from_buffer(ctx, script);
-        int ret = 0;
-        if (r != 0) {
-                const char *msg = nft_ctx_get_error_buffer(ctx);
-                _cleanup_free_ char *first = strndup(msg ? msg : "", 400);
-                if (first) {
-                        char *nl = strchr(first, '\n');
-                        if (nl)
-                                *nl = '\0';
-                }
-                ret = error_set(err, EIO, "nftables: applying berth's rules failed: %s",
-                                first && *first ? first : "unknown error");
+        const char *env = getenv("BERTH_NFT_HELPER");
+        const char *path = env && *env ? env : nft_helper;
+        if (!path)
+                return error_set(err, ENOENT,
+                                 "nftables: the berth-nft helper was not found (install it in "
+                                 "libexecdir/berth or next to berthd, or set BERTH_NFT_HELPER)");
+        _cleanup_close_ int in_fd = memfd_with("berth-nft-script", script);
+        if (in_fd < 0)
+                return error_set_errno(err, in_fd, "nftables: pass the script to %s", path);
+        _cleanup_close_ int err_fd = memfd_with("berth-nft-error", NULL);
+        if (err_fd < 0)
+                return error_set_errno(err, err_fd, "nftables: run %s", path);
+        int status = run_helper(path, in_fd, err_fd);
+        if (status < 0)
+                return error_set_errno(err, status, "nftables: run the helper %s", path);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        /* The first line of what it said, bounded. */
+        char msg[4096];
+        ssize_t n;
+        while ((n = pread(err_fd, msg, sizeof(msg) - 1, 0)) < 0 && errno == EINTR)
+                ;
+        msg[n > 0 ? n : 0] = '\0';
+        char *nl = strchr(msg, '\n');
+        if (nl)
+                *nl = '\0';
+        if (!*msg) {
+                if (WIFSIGNALED(status))
+                        snprintf(msg, sizeof(msg), "%s killed by signal %d", path,
+                                 WTERMSIG(status));
+                else
+                        snprintf(msg, sizeof(msg), "%s exited with status %d", path,
+                                 WEXITSTATUS(status));
         }
-        nft_ctx_free(ctx);
-        return ret;
+        return error_set(err, EIO, "nftables: applying berth's rules failed: %s", msg);
 }
 
 int net_nft_sync(const char *table, const NetNftNetwork *nets, size_t n_nets,

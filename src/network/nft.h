@@ -53,7 +53,8 @@ typedef struct NetNftPort {
 /* Both tables as one nft script text (caller frees). */
 int net_nft_render(const char *table, const NetNftNetwork *nets, size_t n_nets,
                    const NetNftPort *ports, size_t n_ports, char **ret, BerthError **err);
-/* Runs nft script text in one transaction through libnftables. */
+/* Runs nft script text in one transaction through libnftables, in the
+ * berth-nft helper (net_nft_set_helper): berthd itself never maps it. */
 int net_nft_apply(const char *script, BerthError **err);
 /* render + apply. */
 int net_nft_sync(const char *table, const NetNftNetwork *nets, size_t n_nets,
