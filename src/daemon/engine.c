@@ -421,7 +421,7 @@ int engine_container_get(Engine *e, const char *name, EngineContainer **ret, Ber
         if (!c) {
                 pthread_mutex_unlock(&e->lock);
                 free(out);
-                return -(*err ? (*err)->code : ENOENT);
+                return -(err && *err ? (*err)->code : ENOENT);
         }
         memcpy(out->id, c->id, 65);
         out->name = strdup(c->name);

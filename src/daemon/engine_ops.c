@@ -381,7 +381,7 @@ int engine_rename(Engine *e, const char *name, const char *new_name, BerthError 
         int r = 0;
         Ctr *c = engine_find_locked(e, name, err);
         if (!c) {
-                r = -(*err ? (*err)->code : ENOENT);
+                r = -(err && *err ? (*err)->code : ENOENT);
                 goto out;
         }
         const char *bare = new_name[0] == '/' ? new_name + 1 : new_name;

@@ -116,6 +116,25 @@ frames() { "$PY" "$SYNC" frames "$1"; }
         [ "$output" = "$(printf '1:a\n1:b\n1:c')" ] || fail "$output"
 }
 
+@test "logs: follow ends when the container is removed under it, and berthd serves on" {
+        local id f=$BATS_TEST_TMPDIR/removed pid
+        id=$(create '{"Image":"busybox","Cmd":["sh","-c","echo a; exec sleep 600"]}')
+        start "$id"
+        timeout 20 curl -sSN --unix-socket "$DAEMON_SOCK" -o "$f" \
+                "http://localhost/containers/$id/logs?stdout=1&follow=1" &
+        pid=$!
+        wait_for 10 test -s "$f"
+        run api DELETE "/containers/$id?force=1"
+        assert_http 204
+        local rc=0
+        wait "$pid" || rc=$?
+        [ "$rc" -eq 0 ] || fail "curl: exit $rc (the stream did not end cleanly)"
+        run frames "$f"
+        [ "$output" = "1:a" ] || fail "$output"
+        run api GET /_ping
+        assert_http 200
+}
+
 @test "logs: a tty container's logs are raw" {
         local id f=$BATS_TEST_TMPDIR/raw
         id=$(create '{"Image":"busybox","Tty":true,"Cmd":["echo","hello"]}')
