@@ -3,16 +3,48 @@
 #include "daemon/api_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+
+/* The gid of the "berth" group, or -1. Looked up in a short-lived child:
+ * glibc never unloads the NSS modules a lookup loads (nss_systemd and its
+ * libraries cost berthd ~0.3 MiB for as long as it runs), and the group may
+ * live in LDAP or systemd's userdb, so /etc/group alone would not do. */
+static gid_t berth_group_gid(void)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return (gid_t)-1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                struct group gr, *grp = NULL;
+                char buf[4096];
+                gid_t gid = (gid_t)-1;
+                if (getgrnam_r("berth", &gr, buf, sizeof(buf), &grp) == 0 && grp)
+                        gid = grp->gr_gid;
+                _exit(write(p[1], &gid, sizeof(gid)) == sizeof(gid) ? 0 : 1);
+        }
+        close(p[1]);
+        gid_t gid = (gid_t)-1;
+        if (pid > 0) {
+                if (read(p[0], &gid, sizeof(gid)) != sizeof(gid))
+                        gid = (gid_t)-1;
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        close(p[0]);
+        return gid;
+}
 
 static int fill_addr(const char *path, struct sockaddr_un *sa, BerthError **err)
 {
@@ -80,10 +112,8 @@ int api_socket_bind_unix(const char *path, int *ret_fd, dev_t *ret_dev, ino_t *r
         if (r < 0)
                 return error_set_errno(err, saved, "bind '%s'", path);
         /* Like Docker's "docker" group: members of "berth" may use the API. */
-        struct group gr, *grp = NULL;
-        char gbuf[4096];
-        if (getgrnam_r("berth", &gr, gbuf, sizeof(gbuf), &grp) == 0 && grp &&
-            chown(path, 0, grp->gr_gid) < 0)
+        gid_t gid = berth_group_gid();
+        if (gid != (gid_t)-1 && chown(path, 0, gid) < 0)
                 saved = errno; /* not fatal: root can still connect */
         struct stat st;
         if (chmod(path, 0660) < 0 || stat(path, &st) < 0) {

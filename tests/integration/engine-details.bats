@@ -369,3 +369,22 @@ cg_file() {
         [ "$output" = 37748736 ] || fail "memory: $output"
         api DELETE '/containers/u-cli?force=1' >/dev/null
 }
+
+@test "socket: group berth (as Docker's docker group) when the host has one" {
+        local created=
+        if ! getent group berth >/dev/null; then
+                groupadd -r berth || skip "cannot add a group here"
+                created=1
+        fi
+        daemon_restart TERM
+        local sg want
+        sg=$(stat -c %g "$DAEMON_SOCK")
+        want=$(getent group berth | cut -d: -f3)
+        [ "$(stat -c %a "$DAEMON_SOCK")" = 660 ] || fail "mode $(stat -c %a "$DAEMON_SOCK")"
+        if [ -n "$created" ]; then
+                groupdel berth
+                daemon_restart TERM
+                [ "$(stat -c %g "$DAEMON_SOCK")" = 0 ] || fail "without the group: gid $(stat -c %g "$DAEMON_SOCK")"
+        fi
+        [ "$sg" = "$want" ] || fail "socket gid $sg, group berth is $want"
+}
