@@ -574,11 +574,18 @@ static void *sock_thread(void *arg)
         return NULL;
 }
 
+/* sock_thread only opens sockets: a small stack, not RLIMIT_STACK's */
+#define NETNS_THREAD_STACK (256 * 1024)
+
 int net_dns_add(NetDns *d, const char *container_id, pid_t pid, BerthError **err)
 {
         SockJob j = {.pid = pid, .fd = -1, .tcp_fd = -1};
         pthread_t t;
-        int e = pthread_create(&t, NULL, sock_thread, &j);
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setstacksize(&a, NETNS_THREAD_STACK);
+        int e = pthread_create(&t, &a, sock_thread, &j);
+        pthread_attr_destroy(&a);
         if (e)
                 return error_set_errno(err, e, "embedded DNS: starting a thread");
         pthread_join(t, NULL);

@@ -325,6 +325,9 @@ static int configure_inside(const NetEndpointConfig *c, BerthError **err)
         return add_default_route(s, idx, AF_INET, ip4_addr(c->gateway, 32), c->ifname, err);
 }
 
+/* for the short-lived threads that enter a container's network namespace */
+#define NETNS_THREAD_STACK (256 * 1024)
+
 static void *netns_thread(void *arg)
 {
         NetnsJob *j = arg;
@@ -342,7 +345,13 @@ static int run_in_netns(int netns_fd, const NetEndpointConfig *ep, BerthError **
 {
         NetnsJob j = {.netns_fd = netns_fd, .ep = ep};
         pthread_t t;
-        int r = pthread_create(&t, NULL, netns_thread, &j);
+        /* A small stack: the default (RLIMIT_STACK, often 8 MiB) is mapped
+         * and advised away again at every container start. */
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setstacksize(&a, NETNS_THREAD_STACK);
+        int r = pthread_create(&t, &a, netns_thread, &j);
+        pthread_attr_destroy(&a);
         if (r != 0)
                 return error_set_errno(err, r, "starting a thread for the network namespace");
         pthread_join(t, NULL);
