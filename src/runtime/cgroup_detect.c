@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/strv.h"
@@ -246,7 +248,95 @@ static int scan_fake_root(const char *root, RtCgHier **h, size_t *n, BerthError 
         return 0;
 }
 
+static int discover(RtCgroupMode *ret_mode, RtCgHier **ret_h, size_t *ret_n, BerthError **err);
+
+/* Making one container asks for the hierarchies several times (its cgroup
+ * path, the cgroup itself, the cgroup mount inside it), and each answer
+ * reads /proc/self/mountinfo, which grows with every running container's
+ * overlay mount: the kernel formats the whole table each time. An answer is
+ * kept for a second, for the real /sys/fs/cgroup only (never with a test
+ * seam set). A process cloned after an answer inherits it. */
+#define DISCOVER_CACHE_NS 1000000000LL
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+        bool valid;
+        long long at;
+        RtCgroupMode mode;
+        RtCgHier *h;
+        size_t n;
+} cache;
+
+static long long now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static bool cacheable(void)
+{
+        const char *env = getenv("BERTH_CGROUP_ROOT");
+        return !fs_root_override && !mountinfo_path && !self_cgroup_path && statfs_fn == statfs &&
+               !(env && *env);
+}
+
+/* A copy without the container fields (dir, created). */
+static int copy_hiers(const RtCgHier *h, size_t n, RtCgHier **ret)
+{
+        RtCgHier *c = calloc(n ? n : 1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                c[i].mount = strdup(h[i].mount);
+                c[i].mount_root = strdup(h[i].mount_root);
+                c[i].controllers = strdup(h[i].controllers);
+                c[i].v2 = h[i].v2;
+                c[i].optional = h[i].optional;
+                if (!c[i].mount || !c[i].mount_root || !c[i].controllers) {
+                        rt_cg_hiers_free(c, n);
+                        return -ENOMEM;
+                }
+        }
+        *ret = c;
+        return 0;
+}
+
 int rt_cg_discover(RtCgroupMode *ret_mode, RtCgHier **ret_h, size_t *ret_n, BerthError **err)
+{
+        /* trylock: a child forked while another thread held the lock must
+         * not wait for a thread it does not have */
+        if (!cacheable() || pthread_mutex_trylock(&cache_lock) != 0)
+                return discover(ret_mode, ret_h, ret_n, err);
+        long long t = now_ns();
+        if (cache.valid && t - cache.at < DISCOVER_CACHE_NS) {
+                int r = copy_hiers(cache.h, cache.n, ret_h);
+                RtCgroupMode mode = cache.mode;
+                size_t n = cache.n;
+                pthread_mutex_unlock(&cache_lock);
+                if (r < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                *ret_mode = mode;
+                *ret_n = n;
+                return 0;
+        }
+        int r = discover(ret_mode, ret_h, ret_n, err);
+        if (r >= 0) {
+                RtCgHier *copy = NULL;
+                if (copy_hiers(*ret_h, *ret_n, &copy) >= 0) {
+                        rt_cg_hiers_free(cache.h, cache.n);
+                        cache.h = copy;
+                        cache.n = *ret_n;
+                        cache.mode = *ret_mode;
+                        cache.at = t;
+                        cache.valid = true;
+                }
+        }
+        pthread_mutex_unlock(&cache_lock);
+        return r;
+}
+
+static int discover(RtCgroupMode *ret_mode, RtCgHier **ret_h, size_t *ret_n, BerthError **err)
 {
         const char *root = rt_cg_fs_root();
         struct statfs sf;

@@ -528,6 +528,16 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
             .new_userns = plan.new_userns,
             .has_hooks_in_parent = has_parent_hooks(spec),
         };
+        /* The cgroup path first, in our own namespaces. Finding the host's
+         * hierarchies reads mountinfo; rt_cg_discover keeps the answer, and
+         * the child inherits it for its cgroup mount, as does
+         * rt_cgroup_create below: one read instead of three. */
+        RtCgroupMode cg_mode;
+        if ((r = rt_cgroup_detect(&cg_mode, err)) < 0 ||
+            (r = rt_cgroup_path_for(spec->linux_.cgroups_path, o->id, &cg_path, err)) < 0) {
+                close(sv[1]);
+                goto fail;
+        }
         if ((r = ns_join_parent(&plan, err)) < 0) {
                 close(sv[1]);
                 goto fail;
@@ -553,7 +563,6 @@ static int create_container(const RtCreateOptions *o, bool for_run, CreateCtx *c
         if (plan.new_userns && (r = rt_userns_write_maps(pid, spec, err)) < 0)
                 goto fail;
         if ((r = effective_resources(spec, &res_copy, &rules, &res, err)) < 0 ||
-            (r = rt_cgroup_path_for(spec->linux_.cgroups_path, o->id, &cg_path, err)) < 0 ||
             (r = rt_cgroup_create(cg_path, res, pid, &c->cg, err)) < 0)
                 goto fail;
         if ((r = new_state(c, o->id, bundle, rootfs, err)) < 0)

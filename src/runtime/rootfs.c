@@ -35,34 +35,30 @@ static bool is_bind(const RtMount *m, const RtMountFlags *f)
 }
 
 /* pivot_root refuses a new root whose parent mount is shared: make the
- * mount holding the rootfs private (only in our namespace). */
+ * mount holding the rootfs private (only in our namespace). The walk goes up
+ * from the rootfs's directory; MS_PRIVATE succeeds only on a mount's root,
+ * so the first success is the parent mount. No mountinfo read: its cost
+ * grows with every container running on the host. */
 static int make_parent_private(const char *rootfs, BerthError **err)
 {
         char real[PATH_MAX];
         if (!realpath(rootfs, real))
                 return error_set_errno(err, errno, "resolve rootfs '%s'", rootfs);
-        RtMountInfo *mi = NULL;
-        size_t n = 0;
-        int r = rt_mountinfo_read(&mi, &n, err);
-        if (r < 0)
-                return r;
-        const RtMountInfo *best = NULL;
-        size_t best_len = 0;
-        for (size_t i = 0; i < n; i++) {
-                const char *mp = mi[i].mountpoint;
-                size_t l = strlen(mp);
-                bool under = STREQ(mp, "/") ||
-                             (strncmp(real, mp, l) == 0 && (real[l] == '/' || real[l] == '\0'));
-                if (under && l >= best_len) {
-                        best = &mi[i];
-                        best_len = l;
-                }
+        for (;;) {
+                char *slash = strrchr(real, '/');
+                if (!slash)
+                        return 0;
+                if (slash == real)
+                        slash[1] = '\0'; /* "/" itself */
+                else
+                        *slash = '\0';
+                if (mount(NULL, real, NULL, MS_PRIVATE, NULL) == 0)
+                        return 0;
+                if (errno != EINVAL)
+                        return error_set_errno(err, errno, "make '%s' private", real);
+                if (STREQ(real, "/"))
+                        return 0;
         }
-        if (best && strstr(best->optional, "shared:") &&
-            mount(NULL, best->mountpoint, NULL, MS_PRIVATE, NULL) < 0)
-                r = error_set_errno(err, errno, "make '%s' private", best->mountpoint);
-        rt_mountinfo_free(mi, n);
-        return r < 0 ? r : 0;
 }
 
 static int set_root_propagation(const RtSpec *spec, const char *rootfs, BerthError **err)
@@ -74,6 +70,9 @@ static int set_root_propagation(const RtSpec *spec, const char *rootfs, BerthErr
         if (mount(NULL, "/", NULL, flag, NULL) < 0)
                 return error_set_errno(err, errno, "set the propagation of / to %s",
                                        prop ? prop : "rslave");
+        /* after a recursive slave or private, no mount is shared */
+        if ((flag & MS_REC) && !(flag & MS_SHARED))
+                return 0;
         return make_parent_private(rootfs, err);
 }
 

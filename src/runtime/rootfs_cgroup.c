@@ -1,11 +1,12 @@
 /* The "cgroup" mount type. On a cgroup v2 host: cgroup2. On a v1 (or
- * hybrid) host: a tmpfs holding one mount per hierarchy found in
- * /proc/self/mountinfo, as /sys/fs/cgroup looks on the host, with
+ * hybrid) host: a tmpfs holding one mount per hierarchy the cgroup code
+ * found (rt_cg_discover), as /sys/fs/cgroup looks on the host, with
  * cpu -> cpu,cpuacct style links for co-mounted controllers. In a new cgroup
  * namespace each hierarchy shows the container's own cgroup as its root;
  * without one, our own cgroup's directory is bound instead (as runc does), so
  * the host's tree stays hidden either way. */
 #include "runtime/rootfs_internal.h"
+#include "runtime/cgroup_internal.h"
 #include "common/cleanup.h"
 #include "common/safepath.h"
 
@@ -105,19 +106,41 @@ static bool tokens_within(const char *want, const char *have)
         return true;
 }
 
-/* Our cgroup in a hierarchy, from /proc/self/cgroup ("/" in a new cgroup
- * namespace); NULL when not found. v1 hierarchies are matched by their
- * controllers, cgroup2 by the "0::" line. */
-static char *own_cgroup(const RtMountInfo *e)
+/* /proc/self/cgroup, read once for all hierarchies; NULL when unreadable. */
+static char *read_self_cgroup(void)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
         if (!f)
                 return NULL;
-        bool v2 = STREQ(e->fstype, "cgroup2");
-        _cleanup_free_ char *line = NULL;
+        char *buf = NULL;
         size_t len = 0;
-        while (getline(&line, &len, f) > 0) {
-                line[strcspn(line, "\n")] = '\0';
+        _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
+        if (!out)
+                return NULL;
+        char chunk[1024];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                fwrite(chunk, 1, n, out);
+        if (fclose(TAKE_PTR(out)) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* Our cgroup in a hierarchy, from the text of /proc/self/cgroup ("/" in a
+ * new cgroup namespace); NULL when not found. v1 hierarchies are matched by
+ * their controllers, cgroup2 by the "0::" line. */
+static char *own_cgroup(const RtMountInfo *e, const char *self_cgroup)
+{
+        if (!self_cgroup)
+                return NULL;
+        bool v2 = STREQ(e->fstype, "cgroup2");
+        _cleanup_free_ char *text = strdup(self_cgroup);
+        if (!text)
+                return NULL;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char *c1 = strchr(line, ':');
                 char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
                 if (!c2)
@@ -149,16 +172,23 @@ static int mount_v1(const RtMount *m, const RtMountFlags *f, int rootfd, int fd,
         if (top < 0)
                 return top;
 
-        RtMountInfo *mi = NULL;
+        /* the hierarchies as the cgroup code found them: usually still
+         * known from making this container's cgroup, so mountinfo is not
+         * read again */
+        RtCgroupMode mode;
+        RtCgHier *h = NULL;
         size_t n = 0;
-        r = rt_mountinfo_read(&mi, &n, err);
+        r = rt_cg_discover(&mode, &h, &n, err);
         if (r < 0)
                 return r;
+        _cleanup_free_ char *self_cgroup = read_self_cgroup();
         for (size_t i = 0; i < n && r >= 0; i++) {
-                const RtMountInfo *e = &mi[i];
-                bool v1 = STREQ(e->fstype, "cgroup");
-                if (!v1 && !STREQ(e->fstype, "cgroup2"))
-                        continue;
+                bool v1 = !h[i].v2;
+                const RtMountInfo hier = {.root = h[i].mount_root,
+                                          .mountpoint = h[i].mount,
+                                          .fstype = v1 ? "cgroup" : "cgroup2",
+                                          .superopts = v1 ? h[i].controllers : ""};
+                const RtMountInfo *e = &hier;
                 const char *slash = strrchr(e->mountpoint, '/');
                 if (!slash || (size_t)(slash - e->mountpoint) != strlen(HOST_CGROUP_ROOT) ||
                     strncmp(e->mountpoint, HOST_CGROUP_ROOT, strlen(HOST_CGROUP_ROOT)) != 0)
@@ -188,7 +218,7 @@ static int mount_v1(const RtMount *m, const RtMountFlags *f, int rootfd, int fd,
                         r = error_set(err, ENOMEM, "out of memory");
                         break;
                 }
-                _cleanup_free_ char *own = own_cgroup(e);
+                _cleanup_free_ char *own = own_cgroup(e, self_cgroup);
                 r = mount_hierarchy(e, data, own, sub, flags, rootfd, path);
                 if (r < 0) {
                         r = error_set_errno(err, r, "mount %s to %s/%s (type %s)", e->fstype,
@@ -200,7 +230,7 @@ static int mount_v1(const RtMount *m, const RtMountFlags *f, int rootfd, int fd,
                         r = error_set_errno(err, r, "link the controllers of %s/%s", m->destination,
                                             name);
         }
-        rt_mountinfo_free(mi, n);
+        rt_cg_hiers_free(h, n);
         if (r < 0)
                 return r;
         if (flags & MS_RDONLY) {
@@ -226,7 +256,8 @@ int rt_rootfs_mount_cgroup(const RtMount *m, const RtMountFlags *f, int rootfd, 
 
         RtMountInfo host = {
             .root = "/", .mountpoint = HOST_CGROUP_ROOT, .fstype = "cgroup2", .superopts = ""};
-        _cleanup_free_ char *own = own_cgroup(&host);
+        _cleanup_free_ char *self_cgroup = read_self_cgroup();
+        _cleanup_free_ char *own = own_cgroup(&host, self_cgroup);
         int r = mount_hierarchy(&host, f->data, own, fd, flags, rootfd, m->destination);
         if (r < 0)
                 return error_set_errno(err, r, "mount cgroup2 to %s (type cgroup)", m->destination);
