@@ -1,4 +1,4 @@
-/* Listening unix sockets: created by us (not by MHD) so that we control the
+/* Listening unix sockets: created here, apart from the HTTP code, so that we control the
  * mode, the stale-socket check and the removal at exit. */
 #include "daemon/api_internal.h"
 
