@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "network/network.h"
 
 extern char **environ;
@@ -183,17 +184,10 @@ static int memfd_with(const char *name, const char *text)
         int fd = memfd_create(name, MFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        size_t len = text ? strlen(text) : 0;
-        for (size_t off = 0; off < len;) {
-                ssize_t n = write(fd, text + off, len - off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        int e = n < 0 ? errno : EIO;
-                        close(fd);
-                        return -e;
-                }
-                off += (size_t)n;
+        int r = text ? write_all_fd(fd, text, strlen(text)) : 0;
+        if (r < 0) {
+                close(fd);
+                return r;
         }
         if (lseek(fd, 0, SEEK_SET) < 0) {
                 int e = errno;
