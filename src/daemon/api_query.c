@@ -45,6 +45,18 @@ static int filters_add(json_t *out, const char *name, const char *value)
         return json_array_append_new(arr, json_string(value)) < 0 ? -ENOMEM : 0;
 }
 
+/* A copy of a client's text for an error message: control characters
+ * (a JSON "\n" in a filter name, say) become spaces, so that the message
+ * stays on one line. NULL only without memory. */
+static char *one_line(const char *s)
+{
+        char *c = strdup(s ? s : "");
+        for (char *p = c; p && *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = ' ';
+        return c;
+}
+
 int api_filters_parse(const char *s, json_t **ret, BerthError **err)
 {
         _cleanup_json_ json_t *out = json_object();
@@ -79,11 +91,15 @@ int api_filters_parse(const char *s, json_t **ret, BerthError **err)
                         json_t *b;
                         json_object_foreach(val, k, b)
                         {
-                                if (!json_is_boolean(b))
+                                if (!json_is_boolean(b)) {
+                                        _cleanup_free_ char *n = one_line(name);
+                                        _cleanup_free_ char *kk = one_line(k);
                                         return error_set(err, EINVAL,
                                                          "invalid filters: %s.%s: expected a "
                                                          "boolean, got %s",
-                                                         name, k, json_type_name(b));
+                                                         n ? n : "", kk ? kk : "",
+                                                         json_type_name(b));
+                                }
                                 if (filters_add(out, name, k) < 0)
                                         return error_set(err, ENOMEM, "filters: out of memory");
                         }
@@ -93,19 +109,22 @@ int api_filters_parse(const char *s, json_t **ret, BerthError **err)
                         json_t *v;
                         json_array_foreach(val, i, v)
                         {
-                                if (!json_is_string(v))
+                                if (!json_is_string(v)) {
+                                        _cleanup_free_ char *n = one_line(name);
                                         return error_set(err, EINVAL,
                                                          "invalid filters: %s[%zu]: expected a "
                                                          "string, got %s",
-                                                         name, i, json_type_name(v));
+                                                         n ? n : "", i, json_type_name(v));
+                                }
                                 if (filters_add(out, name, json_string_value(v)) < 0)
                                         return error_set(err, ENOMEM, "filters: out of memory");
                         }
                 } else {
+                        _cleanup_free_ char *n = one_line(name);
                         return error_set(err, EINVAL,
                                          "invalid filters: %s: expected an object or an array, "
                                          "got %s",
-                                         name, json_type_name(val));
+                                         n ? n : "", json_type_name(val));
                 }
                 if (!json_object_get(out, name)) {
                         json_t *empty = json_array();
@@ -129,8 +148,10 @@ int api_filters_validate(json_t *filters, const char *const *allowed, BerthError
                                 ok = true;
                                 break;
                         }
-                if (!ok)
-                        return error_set(err, EINVAL, "invalid filter '%s'", name);
+                if (!ok) {
+                        _cleanup_free_ char *n = one_line(name);
+                        return error_set(err, EINVAL, "invalid filter '%s'", n ? n : "");
+                }
         }
         return 0;
 }

@@ -256,6 +256,16 @@ static void test_filters_errors(void **state)
         json_object_del(f, "bogus");
         assert_int_equal(api_filters_validate(f, allowed, &err), 0);
         json_decref(f);
+
+        /* a name with a (JSON-escaped) newline: still one line */
+        assert_int_equal(api_filters_parse("{\"o\\nta\":[\"a=b\"]}", &f, &err), 0);
+        assert_int_equal(api_filters_validate(f, allowed, &err), -EINVAL);
+        assert_string_equal(err->message, "invalid filter 'o ta'");
+        err = error_free(err);
+        json_decref(f);
+        assert_int_equal(api_filters_parse("{\"x\\ny\":7}", &f, &err), -EINVAL);
+        assert_null(strchr(err->message, '\n'));
+        err = error_free(err);
 }
 
 static void test_status_mapping(void **state)
