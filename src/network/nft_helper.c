@@ -51,6 +51,11 @@ int main(void)
                 fputs(msg && *msg ? msg : "unknown error\n", stderr);
         }
         /* No nft_ctx_free: the process ends here, and unmapping the
-         * context's buffers one by one costs more than the apply. */
+         * context's buffers one by one costs ~2 ms of the ~12 an apply
+         * takes. Leak checkers want everything freed. */
+#ifdef __SANITIZE_ADDRESS__
+        nft_ctx_free(ctx);
+        free(script);
+#endif
         return r != 0 ? 1 : 0;
 }
