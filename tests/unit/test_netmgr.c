@@ -36,8 +36,11 @@ static int setup(void **state)
         return mkdtemp(dir) ? 0 : -1;
 }
 
+static void host_run_abandoned(void);
+
 static int teardown(void **state)
 {
+        host_run_abandoned();
         rm_rf(dir, NULL);
         return 0;
 }
@@ -491,9 +494,66 @@ static void host_run_init(HostRun *h, const char *tag, const char *bip)
                                   .dns_upstreams = no_upstreams};
 }
 
+/* What a host test has made, for teardown to undo when an assertion ends
+ * the test early: otherwise its processes, networks, bridge and table
+ * outlive it, and the next run collides with their addresses. */
+static struct {
+        bool active;
+        HostRun h; /* a copy: the test's frame is gone when teardown runs */
+        NetManager *m;
+        pid_t a, b;
+        const char *ida, *idb;
+} live;
+
+static void host_run_track(HostRun *h, NetManager *m, pid_t a, pid_t b, const char *ida,
+                           const char *idb)
+{
+        live.active = true;
+        live.h = *h;
+        live.m = m;
+        live.a = a;
+        live.b = b;
+        live.ida = ida;
+        live.idb = idb;
+}
+
+static void host_run_abandoned(void)
+{
+        if (!live.active)
+                return;
+        if (live.a > 0 && kill(live.a, SIGKILL) == 0)
+                waitpid(live.a, NULL, 0);
+        if (live.b > 0 && kill(live.b, SIGKILL) == 0)
+                waitpid(live.b, NULL, 0);
+        if (live.m) {
+                if (live.ida)
+                        (void)net_container_unplug(live.m, live.ida, NULL);
+                if (live.idb)
+                        (void)net_container_unplug(live.m, live.idb, NULL);
+                json_t *nets = NULL;
+                if (net_network_list(live.m, NULL, &nets, NULL) == 0) {
+                        size_t i;
+                        json_t *n;
+                        json_array_foreach(nets, i, n)
+                        {
+                                const char *name = json_string_value(json_object_get(n, "Name"));
+                                if (name && !STREQ(name, "bridge") && !STREQ(name, "host") &&
+                                    !STREQ(name, "none"))
+                                        (void)net_network_remove(live.m, name, NULL);
+                        }
+                        json_decref(nets);
+                }
+                net_manager_free(live.m);
+        }
+        net_link_delete(live.h.bridge, NULL);
+        (void)net_nft_remove(live.h.table, NULL);
+        memset(&live, 0, sizeof(live));
+}
+
 /* Stops the namespaces, frees the manager, removes the bridge and tables. */
 static void host_run_done(HostRun *h, NetManager *m, pid_t a, pid_t b)
 {
+        memset(&live, 0, sizeof(live));
         kill(a, SIGKILL);
         kill(b, SIGKILL);
         waitpid(a, NULL, 0);
@@ -566,6 +626,9 @@ static void test_host_run6(void **state)
             net_harness_sh("ip -6 addr show dev %s | grep -q 'fd00:217::1/64'", six_bridge), 0);
 
         pid_t a = net_harness_spawn_netns(), b = net_harness_spawn_netns();
+        host_run_track(&h, m, a, b,
+                       "a6a6000000000000000000000000000000000000000000000000000000000000",
+                       "b6b6000000000000000000000000000000000000000000000000000000000000");
         assert_true(a > 0 && b > 0);
         /* a publishes 80 on [::1]:18091 and on both families at 18092. */
         _cleanup_json_ json_t *bind =
@@ -678,6 +741,9 @@ static void test_host_run(void **state)
         assert_true(net_link_exists(bridge));
 
         pid_t a = net_harness_spawn_netns(), b = net_harness_spawn_netns();
+        host_run_track(&h, m, a, b,
+                       "aaaa000000000000000000000000000000000000000000000000000000000000",
+                       "bbbb000000000000000000000000000000000000000000000000000000000000");
         assert_true(a > 0 && b > 0);
         _cleanup_json_ json_t *bind = json_loads("{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\","
                                                  "\"HostPort\":\"18081\"}]}",
