@@ -399,6 +399,12 @@ int daemon_config_load(int argc, char **argv, DaemonConfig **ret, BerthError **e
         if (!*c->bridge || strlen(c->bridge) > 15)
                 return error_set(err, EINVAL, "bridge: '%s' is not a valid interface name",
                                  c->bridge);
+        /* Docker's "none" means no default bridge at all; until berth can
+         * run without one, refuse it rather than make a bridge named so */
+        if (STREQ(c->bridge, "none"))
+                return error_set(err, ENOTSUP,
+                                 "bridge: \"none\" (no default bridge network) is not supported "
+                                 "yet; give an interface name");
         if (val[KEY_PIDFILE])
                 r = take_string(val[KEY_PIDFILE], NULL, &c->pidfile);
         else

@@ -180,6 +180,11 @@ static void test_config_bad_flags(void **state)
         assert_string_equal(
             err->message, "host 'tcp://0.0.0.0:2375': only unix:// sockets are supported for now");
         err = error_free(err);
+        /* Docker's "no default bridge": refused, not a bridge named "none" */
+        assert_int_equal(LOAD(&c, &err, "--config-file", f->conf, "--bridge", "none"), -ENOTSUP);
+        assert_string_equal(err->message, "bridge: \"none\" (no default bridge network) is not "
+                                          "supported yet; give an interface name");
+        err = error_free(err);
         _cleanup_daemon_config_ DaemonConfig *h = NULL;
         assert_int_equal(LOAD(&h, &err, "--help"), 0);
         assert_true(h->show_help);
