@@ -247,6 +247,13 @@ char *cli_human_duration(int64_t seconds);
 int cli_parse_ram(const char *s, int64_t *ret);
 /* "1.5" → 1500000000. */
 int cli_parse_nanocpus(const char *s, int64_t *ret);
+/* --memory-swap: a size as cli_parse_ram, or "-1" (unlimited). */
+int cli_parse_memory_swap(const char *s, int64_t *ret);
+/* --restart of run and update, as docker's ParseRestartPolicy: "no",
+ * "always", "unless-stopped" or "on-failure[:N]" → {"Name",
+ * "MaximumRetryCount"}. NULL when invalid, with docker's message in
+ * *ret_why (caller frees; NULL when out of memory). */
+json_t *cli_parse_restart_policy(const char *s, char **ret_why);
 /* RFC 3339 (with fractional seconds, Z or offset) → unix seconds. */
 int cli_parse_time(const char *s, int64_t *ret);
 /* --since/--until: a duration ("10m", "1h30m"), RFC 3339, or unix

@@ -204,16 +204,6 @@ static int parse_mount(const char *spec, json_t **ret)
         return 0;
 }
 
-static bool all_digits(const char *s)
-{
-        if (!*s)
-                return false;
-        for (; *s; s++)
-                if (!isdigit((unsigned char)*s))
-                        return false;
-        return true;
-}
-
 int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **ret_name,
                   CliRunFlags **ret_flags, int *ret_exit, BerthError **err)
 {
@@ -569,37 +559,14 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
         json_object_set_new(hc, "NetworkMode", json_string(network ? network : "default"));
         json_object_set_new(hc, "PortBindings", bindings);
 
-        const char *policy = "no";
-        long long retries = 0;
-        _cleanup_free_ char *policy_buf = NULL;
-        if (restart && *restart) {
-                policy_buf = strdup(restart);
-                char *colon = strchr(policy_buf, ':');
-                if (colon) {
-                        *colon = 0;
-                        if (!all_digits(colon + 1))
-                                return run_error(cmd, ret_exit,
-                                                 "invalid restart policy format: maximum retry "
-                                                 "count must be an integer");
-                        retries = strtoll(colon + 1, NULL, 10);
-                }
-                policy = policy_buf;
-                if (!STREQ(policy, "no") && !STREQ(policy, "always") &&
-                    !STREQ(policy, "unless-stopped") && !STREQ(policy, "on-failure"))
-                        return run_error(cmd, ret_exit,
-                                         "invalid restart policy: unknown policy '%s'; use one of "
-                                         "'no', 'always', 'on-failure', or 'unless-stopped'",
-                                         policy);
-                if (colon && !STREQ(policy, "on-failure"))
-                        return run_error(cmd, ret_exit,
-                                         "invalid restart policy: maximum retry count can only be "
-                                         "used with 'on-failure'");
-        }
-        if (rm && !STREQ(policy, "no"))
+        _cleanup_free_ char *why = NULL;
+        _cleanup_json_ json_t *policy =
+            cli_parse_restart_policy(restart && *restart ? restart : "no", &why);
+        if (!policy)
+                return run_error(cmd, ret_exit, "%s", why ? why : "out of memory");
+        if (rm && !STREQ(json_string_value(json_object_get(policy, "Name")), "no"))
                 return run_error(cmd, ret_exit, "Conflicting options: --restart and --rm");
-        json_object_set_new(
-            hc, "RestartPolicy",
-            json_pack("{s:s, s:I}", "Name", policy, "MaximumRetryCount", (json_int_t)retries));
+        json_object_set_new(hc, "RestartPolicy", TAKE_PTR(policy));
         json_object_set_new(hc, "AutoRemove", json_boolean(rm));
         json_object_set_new(hc, "VolumeDriver", json_string(""));
         json_object_set_new(hc, "VolumesFrom", strv_json(volumes_from, true));
@@ -765,13 +732,8 @@ int cli_run_parse(bool is_run, int argc, char **argv, json_t **ret_body, char **
                                  ret_exit);
         json_object_set_new(hc, "MemoryReservation", json_integer(v));
         v = 0;
-        if (memory_swap) {
-                if (STREQ(memory_swap, "-1"))
-                        v = -1;
-                else if (cli_parse_ram(memory_swap, &v) < 0)
-                        return bad_value(cmd, "--memory-swap", memory_swap, "invalid size",
-                                         ret_exit);
-        }
+        if (memory_swap && cli_parse_memory_swap(memory_swap, &v) < 0)
+                return bad_value(cmd, "--memory-swap", memory_swap, "invalid size", ret_exit);
         json_object_set_new(hc, "MemorySwap", json_integer(v));
         json_object_set_new(hc, "MemorySwappiness", json_integer(swappiness));
         json_object_set_new(hc, "OomKillDisable", json_boolean(oom_kill_disable));

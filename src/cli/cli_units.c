@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -116,6 +118,57 @@ int cli_parse_nanocpus(const char *s, int64_t *ret)
                 return -EINVAL;
         *ret = (int64_t)llround(v * 1e9);
         return 0;
+}
+
+int cli_parse_memory_swap(const char *s, int64_t *ret)
+{
+        if (strcmp(s, "-1") == 0) {
+                *ret = -1;
+                return 0;
+        }
+        return cli_parse_ram(s, ret);
+}
+
+json_t *cli_parse_restart_policy(const char *s, char **ret_why)
+{
+        *ret_why = NULL;
+        char *name = strdup(s);
+        if (!name)
+                return NULL;
+        long long retries = 0;
+        char *colon = strchr(name, ':');
+        const char *why = NULL;
+        if (colon) {
+                *colon++ = '\0';
+                bool digits = *colon != '\0';
+                for (const char *c = colon; *c; c++)
+                        digits = digits && isdigit((unsigned char)*c);
+                if (!digits)
+                        why = "invalid restart policy format: maximum retry count must be an "
+                              "integer";
+                else
+                        retries = strtoll(colon, NULL, 10);
+        }
+        if (!why && strcmp(name, "no") != 0 && strcmp(name, "always") != 0 &&
+            strcmp(name, "unless-stopped") != 0 && strcmp(name, "on-failure") != 0) {
+                if (asprintf(ret_why,
+                             "invalid restart policy: unknown policy '%s'; use one of 'no', "
+                             "'always', 'on-failure', or 'unless-stopped'",
+                             name) < 0)
+                        *ret_why = NULL;
+                free(name);
+                return NULL;
+        }
+        if (!why && colon && strcmp(name, "on-failure") != 0)
+                why = "invalid restart policy: maximum retry count can only be used with "
+                      "'on-failure'";
+        json_t *p =
+            why ? NULL
+                : json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount", (json_int_t)retries);
+        free(name);
+        if (why)
+                *ret_why = strdup(why);
+        return p;
 }
 
 int cli_parse_time(const char *s, int64_t *ret)

@@ -10,40 +10,6 @@
 #include "common/json.h"
 #include "common/strv.h"
 
-/* Docker's ParseRestartPolicy: "no", "always", "unless-stopped",
- * "on-failure[:N]". NULL and a message in *why when invalid. */
-static json_t *restart_policy(const char *s, const char **why)
-{
-        _cleanup_free_ char *name = strdup(s);
-        if (!name)
-                return NULL;
-        long long retries = 0;
-        char *colon = strchr(name, ':');
-        if (colon) {
-                *colon++ = '\0';
-                char *end = NULL;
-                errno = 0;
-                retries = strtoll(colon, &end, 10);
-                if (!*colon || *end || errno) {
-                        *why = "invalid restart policy format: maximum retry count must be an "
-                               "integer";
-                        return NULL;
-                }
-        }
-        if (!STREQ(name, "no") && !STREQ(name, "always") && !STREQ(name, "unless-stopped") &&
-            !STREQ(name, "on-failure")) {
-                *why = "invalid restart policy: unknown policy; use one of 'no', 'always', "
-                       "'on-failure', or 'unless-stopped'";
-                return NULL;
-        }
-        if (colon && !STREQ(name, "on-failure")) {
-                *why = "invalid restart policy: maximum retry count can only be used with "
-                       "'on-failure'";
-                return NULL;
-        }
-        return json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount", (json_int_t)retries);
-}
-
 static int bad_flag(const char *flag, const char *value, const char *why)
 {
         fprintf(stderr,
@@ -108,12 +74,8 @@ int cmd_update(CliContext *ctx, int argc, char **argv)
                 return bad_flag("-m, --memory", memory, "invalid size");
         if (memory_reservation && cli_parse_ram(memory_reservation, &reservation) < 0)
                 return bad_flag("--memory-reservation", memory_reservation, "invalid size");
-        if (memory_swap) {
-                if (STREQ(memory_swap, "-1"))
-                        swap = -1;
-                else if (cli_parse_ram(memory_swap, &swap) < 0)
-                        return bad_flag("--memory-swap", memory_swap, "invalid size");
-        }
+        if (memory_swap && cli_parse_memory_swap(memory_swap, &swap) < 0)
+                return bad_flag("--memory-swap", memory_swap, "invalid size");
         if (cpus && cli_parse_nanocpus(cpus, &nano) < 0)
                 return bad_flag("--cpus", cpus, "failed to parse as a rational number");
         if (blkio_weight < 0 || blkio_weight > 65535) {
@@ -134,8 +96,8 @@ int cmd_update(CliContext *ctx, int argc, char **argv)
         if (cli_opt_find(opts, "pids-limit")->set)
                 json_object_set_new(body, "PidsLimit", json_integer(pids_limit));
         if (restart) {
-                const char *why = NULL;
-                json_t *rp = restart_policy(restart, &why);
+                _cleanup_free_ char *why = NULL;
+                json_t *rp = cli_parse_restart_policy(restart, &why);
                 if (!rp) {
                         fprintf(stderr, "%s\n", why ? why : "invalid restart policy");
                         return 1;

@@ -84,6 +84,43 @@ static void test_ram(void **state)
         assert_true(cli_parse_ram("12mm", &v) < 0);
 }
 
+static void test_swap_and_restart(void **state)
+{
+        int64_t v;
+        assert_int_equal(cli_parse_memory_swap("-1", &v), 0);
+        assert_int_equal(v, -1);
+        assert_int_equal(cli_parse_memory_swap("80m", &v), 0);
+        assert_int_equal(v, 80 * 1024 * 1024);
+        assert_true(cli_parse_memory_swap("-2", &v) < 0);
+
+        char *why = NULL;
+        json_t *p = cli_parse_restart_policy("on-failure:3", &why);
+        assert_non_null(p);
+        assert_string_equal(json_string_value(json_object_get(p, "Name")), "on-failure");
+        assert_int_equal(json_integer_value(json_object_get(p, "MaximumRetryCount")), 3);
+        json_decref(p);
+        p = cli_parse_restart_policy("no", &why);
+        assert_int_equal(json_integer_value(json_object_get(p, "MaximumRetryCount")), 0);
+        json_decref(p);
+        static const struct {
+                const char *in, *why;
+        } bad[] = {
+            {"sometimes", "invalid restart policy: unknown policy 'sometimes'; use one of 'no', "
+                          "'always', 'on-failure', or 'unless-stopped'"},
+            {"on-failure:x", "invalid restart policy format: maximum retry count must be an "
+                             "integer"},
+            {"on-failure:-1", "invalid restart policy format: maximum retry count must be an "
+                              "integer"},
+            {"always:2", "invalid restart policy: maximum retry count can only be used with "
+                         "'on-failure'"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                assert_null(cli_parse_restart_policy(bad[i].in, &why));
+                assert_string_equal(why, bad[i].why);
+                free(why);
+        }
+}
+
 static void test_cpus_and_time(void **state)
 {
         int64_t v;
@@ -260,10 +297,15 @@ static void test_options(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_human_size),  cmocka_unit_test(test_human_duration),
-            cmocka_unit_test(test_ram),         cmocka_unit_test(test_cpus_and_time),
-            cmocka_unit_test(test_detach_keys), cmocka_unit_test(test_detach_filter),
-            cmocka_unit_test(test_demux),       cmocka_unit_test(test_options),
+            cmocka_unit_test(test_human_size),
+            cmocka_unit_test(test_human_duration),
+            cmocka_unit_test(test_ram),
+            cmocka_unit_test(test_cpus_and_time),
+            cmocka_unit_test(test_swap_and_restart),
+            cmocka_unit_test(test_detach_keys),
+            cmocka_unit_test(test_detach_filter),
+            cmocka_unit_test(test_demux),
+            cmocka_unit_test(test_options),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
