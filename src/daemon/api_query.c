@@ -69,12 +69,9 @@ int api_filters_parse(const char *s, json_t **ret, BerthError **err)
         json_error_t jerr;
         _cleanup_json_ json_t *doc = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
         if (!doc) {
-                /* jansson quotes the text near the error: keep the message
-                 * on one line whatever the client sent */
-                for (char *c = jerr.text; *c; c++)
-                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                                *c = ' ';
-                return error_set(err, EINVAL, "invalid filters: %s", jerr.text);
+                /* jansson quotes the text near the error */
+                _cleanup_free_ char *text = one_line(jerr.text);
+                return error_set(err, EINVAL, "invalid filters: %s", text ? text : "");
         }
         if (!json_is_object(doc))
                 return error_set(err, EINVAL, "invalid filters: expected a JSON object, got %s",

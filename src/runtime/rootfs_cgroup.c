@@ -8,6 +8,7 @@
 #include "runtime/rootfs_internal.h"
 #include "runtime/cgroup_internal.h"
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/safepath.h"
 
 #include <errno.h>
@@ -109,23 +110,8 @@ static bool tokens_within(const char *want, const char *have)
 /* /proc/self/cgroup, read once for all hierarchies; NULL when unreadable. */
 static char *read_self_cgroup(void)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-        if (!f)
-                return NULL;
         char *buf = NULL;
-        size_t len = 0;
-        _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
-        if (!out)
-                return NULL;
-        char chunk[1024];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                fwrite(chunk, 1, n, out);
-        if (fclose(TAKE_PTR(out)) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
+        return read_file("/proc/self/cgroup", &buf, NULL, NULL) < 0 ? NULL : buf;
 }
 
 /* Our cgroup in a hierarchy, from the text of /proc/self/cgroup ("/" in a
