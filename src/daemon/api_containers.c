@@ -925,22 +925,23 @@ static bool blkio_weight_supported(void)
  * with what hc already sets (-EEXIST, 409). */
 static int update_check(json_t *hc, json_t *upd, BerthError **err)
 {
-        if (int_of(upd, "NanoCpus") > 0 && int_of(hc, "CpuPeriod") > 0)
-                return error_set(err, EEXIST,
-                                 "Conflicting options: Nano CPUs cannot be updated as CPU Period "
-                                 "has already been set");
-        if (int_of(upd, "NanoCpus") > 0 && int_of(hc, "CpuQuota") > 0)
-                return error_set(err, EEXIST,
-                                 "Conflicting options: Nano CPUs cannot be updated as CPU Quota "
-                                 "has already been set");
-        if (int_of(upd, "CpuPeriod") > 0 && int_of(hc, "NanoCpus") > 0)
-                return error_set(err, EEXIST,
-                                 "Conflicting options: CPU Period cannot be updated as NanoCPUs "
-                                 "has already been set");
-        if (int_of(upd, "CpuQuota") > 0 && int_of(hc, "NanoCpus") > 0)
-                return error_set(err, EEXIST,
-                                 "Conflicting options: CPU Quota cannot be updated as NanoCPUs "
-                                 "has already been set");
+        /* NanoCpus excludes CpuPeriod and CpuQuota, either way round:
+         * Docker's messages */
+        static const struct {
+                const char *update, *set, *message;
+        } cpu[] = {
+            {"NanoCpus", "CpuPeriod",
+             "Nano CPUs cannot be updated as CPU Period has already been set"},
+            {"NanoCpus", "CpuQuota",
+             "Nano CPUs cannot be updated as CPU Quota has already been set"},
+            {"CpuPeriod", "NanoCpus",
+             "CPU Period cannot be updated as NanoCPUs has already been set"},
+            {"CpuQuota", "NanoCpus",
+             "CPU Quota cannot be updated as NanoCPUs has already been set"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cpu); i++)
+                if (int_of(upd, cpu[i].update) > 0 && int_of(hc, cpu[i].set) > 0)
+                        return error_set(err, EEXIST, "Conflicting options: %s", cpu[i].message);
         if (int_of(upd, "Memory") != 0 && int_of(upd, "Memory") > int_of(hc, "MemorySwap") &&
             int_of(upd, "MemorySwap") == 0)
                 return error_set(err, EEXIST,
